@@ -1,0 +1,36 @@
+// Description of a loaded model, for logs, GetModelInfo and vit-info.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/preprocess_spec.h"
+
+namespace vit {
+
+struct ModelInfo {
+  /// Stable identifier: the model folder's name (e.g. "vit-fashion-mnist").
+  std::string id;
+  /// Absolute folder the model was loaded from.
+  std::string path;
+  /// Checkpoint family: "timm", "huggingface", "torchvision" or "vit-serve".
+  std::string source_format;
+  /// Human-readable architecture, e.g. "vit depth=12 dim=768 heads=12 patch=16".
+  std::string architecture;
+  int64_t num_parameters = 0;
+  int num_classes = 0;
+  /// Length of the pooled feature vector returned by Embed.
+  int feature_dim = 0;
+  /// Class names, num_classes long.
+  std::vector<std::string> labels;
+  /// What the model expects; the preprocessing library executes it.
+  PreprocessSpec preprocess;
+  /// "fp32" or "bf16": what inference actually runs in.
+  std::string dtype = "fp32";
+  /// "cpu" (a CUDA LibTorch would report "cuda").
+  std::string device = "cpu";
+  int threads = 1;
+};
+
+}  // namespace vit
