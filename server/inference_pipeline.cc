@@ -1,0 +1,207 @@
+#include "server/inference_pipeline.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+
+#include "server/metrics.h"
+
+namespace vit::server {
+
+// One request in flight. Its destructor is the scope guard behind the
+// exactly-once promise: a task dropped on any path (an exception, a queue
+// torn down) still answers its caller, with INTERNAL.
+struct InferencePipeline::Task final : BatchTask {
+  InferenceRequest request;
+  InferenceCallback done;
+  Clock* clock = nullptr;
+  std::vector<float> tokens;
+  int64_t accept_micros = 0;
+  int64_t preprocess_us = 0;
+
+  ~Task() override {
+    if (done) Fail(InternalError("request dropped without a result (server bug)"));
+  }
+  void Finish(const Status& status, InferenceResult result) {
+    InferenceCallback callback = std::move(done);
+    done = nullptr;
+    result.total_us = clock->NowMicros() - accept_micros;
+    callback(status, std::move(result));
+  }
+  void Fail(const Status& status) override { Finish(status, InferenceResult()); }
+};
+
+InferencePipeline::InferencePipeline(const PipelineOptions& options, ModelBackend* backend,
+                                     const Preprocessor* preprocessor, Metrics* metrics)
+    : options_(options),
+      backend_(backend),
+      preprocessor_(preprocessor),
+      metrics_(metrics),
+      clock_(options.batching.clock != nullptr ? options.batching.clock : SteadyClock::Get()),
+      workers_(WorkerPoolOptions{options.preprocess_threads, options.batching.max_queue_size}) {}
+
+StatusOr<std::unique_ptr<InferencePipeline>> InferencePipeline::Create(
+    const PipelineOptions& options, ModelBackend* backend, const Preprocessor* preprocessor,
+    Metrics* metrics) {
+  if (options.preprocess_threads < 1) {
+    return InvalidArgumentError("preprocess_threads must be >= 1; got " +
+                                std::to_string(options.preprocess_threads));
+  }
+  const PreprocessSpec& spec = backend->info().preprocess;
+  const size_t expected = static_cast<size_t>(spec.num_patches()) * spec.token_dim();
+  if (preprocessor->tokens_size() != expected) {
+    return InternalError("preprocessor writes " + std::to_string(preprocessor->tokens_size()) +
+                         " floats per image; the model expects " + std::to_string(expected));
+  }
+  VIT_RETURN_IF_ERROR(ValidateBatchSchedulerOptions(options.batching));
+  std::unique_ptr<InferencePipeline> pipeline(
+      new InferencePipeline(options, backend, preprocessor, metrics));
+  for (int i = 0; i < options.warmup_batches; ++i) VIT_RETURN_IF_ERROR(pipeline->WarmUp());
+  InferencePipeline* raw = pipeline.get();
+  VIT_RETURN_IF_ERROR(BatchScheduler<Task>::Create(
+      options.batching,
+      [raw](BatchScheduler<Task>::Batch batch) { raw->RunBatch(std::move(batch)); },
+      &pipeline->scheduler_));
+  return pipeline;
+}
+
+InferencePipeline::~InferencePipeline() { Stop(/*drain=*/false); }
+
+Status InferencePipeline::WarmUp() {
+  const ModelInfo& info = backend_->info();
+  const int batch = options_.batching.max_batch_size;
+  std::vector<float> tokens(batch * preprocessor_->tokens_size(), 0.0f);
+  std::vector<float> logits(static_cast<size_t>(batch) * info.num_classes);
+  std::vector<float> features(static_cast<size_t>(batch) * info.feature_dim);
+  try {
+    return backend_->Run(tokens.data(), batch, logits.data(), features.data());
+  } catch (const std::exception& e) {
+    return InternalError(std::string("warm-up batch failed: ") + e.what());
+  }
+}
+
+size_t InferencePipeline::NumBatchQueued() const {
+  return scheduler_ != nullptr ? scheduler_->NumQueuedTasks() : 0;
+}
+
+void InferencePipeline::Submit(InferenceRequest request, InferenceCallback done) {
+  auto task = std::make_unique<Task>();
+  task->request = std::move(request);
+  if (!task->request.owned_image.empty()) task->request.image = task->request.owned_image;
+  task->done = std::move(done);
+  task->clock = clock_;
+  task->accept_micros = clock_->NowMicros();
+  task->deadline_micros = task->request.deadline_micros;
+  // The queued job owns the task; if it is refused, ownership comes back here.
+  Task* raw = task.release();
+  Status status = workers_.TrySubmit([this, raw] { Preprocess(std::unique_ptr<Task>(raw)); });
+  if (!status.ok()) std::unique_ptr<Task>(raw)->Fail(status);
+}
+
+void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
+  const int64_t start = clock_->NowMicros();
+  if (task->deadline_micros != 0 && start >= task->deadline_micros) {
+    task->Fail(DeadlineExceededError("deadline passed before preprocessing; not computed"));
+    return;
+  }
+  const std::string_view image = task->request.image;
+  task->tokens.resize(preprocessor_->tokens_size());
+  Status status;
+  try {
+    status = preprocessor_->EncodedToTokens(reinterpret_cast<const uint8_t*>(image.data()),
+                                            image.size(), task->tokens.data());
+  } catch (const std::exception& e) {
+    status = InvalidArgumentError(std::string("image could not be preprocessed: ") + e.what());
+  }
+  task->preprocess_us = clock_->NowMicros() - start;
+  if (!status.ok()) {
+    task->Fail(status);
+    return;
+  }
+  task->request.image = {};
+  std::string().swap(task->request.owned_image);  // the bytes are not needed any more
+  status = scheduler_->Schedule(&task);
+  if (!status.ok()) task->Fail(status);
+}
+
+void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
+  const ModelInfo& info = backend_->info();
+  const int n = static_cast<int>(batch.size());
+  const size_t tokens_size = preprocessor_->tokens_size();
+  bool want_logits = false;
+  bool want_features = false;
+  batch_tokens_.resize(n * tokens_size);
+  for (int i = 0; i < n; ++i) {
+    std::copy(batch[i]->tokens.begin(), batch[i]->tokens.end(),
+              batch_tokens_.begin() + i * tokens_size);
+    want_logits |= batch[i]->request.top_k > 0;
+    want_features |= batch[i]->request.want_features;
+  }
+  batch_logits_.resize(static_cast<size_t>(n) * info.num_classes);
+  batch_features_.resize(want_features ? static_cast<size_t>(n) * info.feature_dim : 0);
+
+  const int64_t start = clock_->NowMicros();
+  Status status;
+  try {
+    status = backend_->Run(batch_tokens_.data(), n, want_logits ? batch_logits_.data() : nullptr,
+                           want_features ? batch_features_.data() : nullptr);
+  } catch (const std::exception& e) {
+    status = InternalError(std::string("inference failed: ") + e.what());
+  }
+  const int64_t inference_us = clock_->NowMicros() - start;
+  if (metrics_ != nullptr) metrics_->ObserveBatch(n, inference_us);
+
+  // Tasks left unfinished by an exception below are failed by ~Task.
+  for (int i = 0; i < n; ++i) {
+    Task& task = *batch[i];
+    if (!status.ok()) {
+      task.Fail(status);
+      continue;
+    }
+    InferenceResult result;
+    if (task.request.top_k > 0) {
+      result.top_k = TopKSoftmax(batch_logits_.data() + static_cast<size_t>(i) * info.num_classes,
+                                 info.num_classes, task.request.top_k);
+    }
+    if (task.request.want_features) {
+      const float* begin = batch_features_.data() + static_cast<size_t>(i) * info.feature_dim;
+      result.features.assign(begin, begin + info.feature_dim);
+    }
+    result.queue_us = task.dequeue_micros - task.enqueue_micros;
+    result.preprocess_us = task.preprocess_us;
+    result.inference_us = inference_us;
+    result.batch_size = n;
+    task.Finish(Status::Ok(), std::move(result));
+  }
+}
+
+void InferencePipeline::Stop(bool drain) {
+  // Workers first: their queued jobs still hand tasks to the scheduler (or
+  // fail them with UNAVAILABLE once it has stopped accepting).
+  if (!drain && scheduler_ != nullptr) scheduler_->Stop(/*drain=*/false);
+  workers_.Stop();
+  if (scheduler_ != nullptr) scheduler_->Stop(drain);
+}
+
+std::vector<ClassScore> TopKSoftmax(const float* logits, int num_classes, int k) {
+  k = std::clamp(k, 0, num_classes);
+  const float max_logit = *std::max_element(logits, logits + num_classes);
+  double sum = 0.0;
+  for (int c = 0; c < num_classes; ++c) sum += std::exp(static_cast<double>(logits[c]) - max_logit);
+  std::vector<int> order(num_classes);
+  for (int c = 0; c < num_classes; ++c) order[c] = c;
+  // Ties keep the lower class index first, so results are reproducible.
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [logits](int a, int b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  });
+  std::vector<ClassScore> scores(k);
+  for (int i = 0; i < k; ++i) {
+    scores[i].class_index = order[i];
+    scores[i].probability =
+        static_cast<float>(std::exp(static_cast<double>(logits[order[i]]) - max_logit) / sum);
+  }
+  return scores;
+}
+
+}  // namespace vit::server

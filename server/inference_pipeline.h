@@ -1,0 +1,116 @@
+// The path of one request through the server: decode + preprocess on the
+// worker pool, dynamic batching, one model run per batch on the batching
+// thread, softmax / top-k. Every submitted request is completed exactly once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "server/batch_scheduler.h"
+#include "server/model_backend.h"
+#include "server/worker_pool.h"
+
+namespace vit::server {
+
+class Metrics;
+
+struct PipelineOptions {
+  /// Dynamic batching; its max_queue_size also bounds the preprocessing queue.
+  BatchSchedulerOptions batching;
+  /// Decode / preprocess worker threads; >= 1. Default 2.
+  int preprocess_threads = 2;
+  /// Batches of max_batch_size blank images run through the model in
+  /// Create(), before any request (first-run allocations, kernel choice).
+  /// Default 1.
+  int warmup_batches = 1;
+};
+
+struct InferenceRequest {
+  /// Encoded image; must stay valid until the callback runs. Point it into
+  /// `owned_image` to hand the bytes over instead.
+  std::string_view image;
+  std::string owned_image;
+  /// Predictions wanted (already validated: 1 .. num_classes); 0 = none.
+  int top_k = 0;
+  /// Return the pooled features.
+  bool want_features = false;
+  /// Absolute deadline on the pipeline's clock (microseconds); 0 = none.
+  int64_t deadline_micros = 0;
+};
+
+struct ClassScore {
+  int class_index = 0;
+  float probability = 0.0f;
+};
+
+struct InferenceResult {
+  std::vector<ClassScore> top_k;  // best first
+  std::vector<float> features;    // when asked for
+  int64_t queue_us = 0;
+  int64_t preprocess_us = 0;
+  int64_t inference_us = 0;
+  int64_t total_us = 0;
+  int batch_size = 0;
+};
+
+/// Called exactly once per request, on a worker, the batching thread, or the
+/// submitting thread (for immediate rejections). `result` is valid on OK.
+using InferenceCallback = std::function<void(const Status& status, InferenceResult result)>;
+
+class InferencePipeline {
+ public:
+  /// Starts the workers and the batching thread; warms the model up first
+  /// when options.warm_up. `backend`, `preprocessor` and `metrics` (nullable)
+  /// must outlive the pipeline.
+  static StatusOr<std::unique_ptr<InferencePipeline>> Create(const PipelineOptions& options,
+                                                             ModelBackend* backend,
+                                                             const Preprocessor* preprocessor,
+                                                             Metrics* metrics);
+  ~InferencePipeline();  // Stop()
+  InferencePipeline(const InferencePipeline&) = delete;
+  InferencePipeline& operator=(const InferencePipeline&) = delete;
+
+  /// Never blocks on work. RESOURCE_EXHAUSTED when a queue is full,
+  /// UNAVAILABLE after Stop(); errors may be reported inline.
+  void Submit(InferenceRequest request, InferenceCallback done);
+
+  /// Refuses new requests and completes every accepted one (computed, or
+  /// UNAVAILABLE when `drain` is false). Idempotent.
+  void Stop(bool drain);
+
+  const ModelInfo& model_info() const { return backend_->info(); }
+  const PipelineOptions& options() const { return options_; }
+  Clock* clock() const { return clock_; }
+  size_t NumPreprocessQueued() const { return workers_.NumQueuedJobs(); }
+  size_t NumBatchQueued() const;
+
+ private:
+  struct Task;
+  InferencePipeline(const PipelineOptions& options, ModelBackend* backend,
+                    const Preprocessor* preprocessor, Metrics* metrics);
+  Status WarmUp();
+  void Preprocess(std::unique_ptr<Task> task);
+  void RunBatch(std::vector<std::unique_ptr<Task>> batch);
+
+  const PipelineOptions options_;
+  ModelBackend* const backend_;
+  const Preprocessor* const preprocessor_;
+  Metrics* const metrics_;
+  Clock* const clock_;
+  WorkerPool workers_;
+  std::unique_ptr<BatchScheduler<Task>> scheduler_;
+  // Batch buffers, touched by the batching thread only.
+  std::vector<float> batch_tokens_;
+  std::vector<float> batch_logits_;
+  std::vector<float> batch_features_;
+};
+
+/// Indices and softmax probabilities of the `k` largest of `logits`.
+std::vector<ClassScore> TopKSoftmax(const float* logits, int num_classes, int k);
+
+}  // namespace vit::server

@@ -1,0 +1,66 @@
+// Prometheus metrics for the server: request counts by status code, latency
+// and batch-size histograms, queue depths and model info, rendered in the
+// Prometheus text exposition format (served by MetricsHttpServer).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "model/model_info.h"
+
+namespace vit::server {
+
+/// A cumulative histogram with fixed upper bounds (Prometheus semantics).
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> upper_bounds);
+  void Observe(double value);
+  /// Appends NAME_bucket / NAME_sum / NAME_count lines.
+  void Render(const std::string& name, std::string* out) const;
+
+ private:
+  std::vector<double> upper_bounds_;
+  std::vector<uint64_t> counts_;  // one per bound, plus +Inf
+  double sum_ = 0.0;
+  uint64_t count_ = 0;
+};
+
+class Metrics {
+ public:
+  /// Returns the preprocessing and batch queue depths at scrape time.
+  using QueueDepthFn = std::function<std::pair<size_t, size_t>()>;
+
+  Metrics();
+
+  /// One finished request (or one ClassifyStream item) of RPC `method`.
+  void CountRequest(const std::string& method, StatusCode code);
+  /// Latencies of one successful request, in microseconds.
+  void ObserveLatencies(int64_t queue_us, int64_t preprocess_us, int64_t total_us);
+  /// One model run.
+  void ObserveBatch(int batch_size, int64_t inference_us);
+  void SetModelInfo(const ModelInfo& info);
+  void SetQueueDepthFn(QueueDepthFn fn);
+
+  std::string RenderPrometheus() const;
+
+ private:
+  mutable std::mutex mu_;                                             // guards every member below
+  std::map<std::pair<std::string, std::string>, uint64_t> requests_;  // (method, code)
+  Histogram queue_seconds_;
+  Histogram preprocess_seconds_;
+  Histogram inference_seconds_;
+  Histogram total_seconds_;
+  Histogram batch_size_;
+  uint64_t batches_ = 0;
+  uint64_t images_ = 0;
+  std::string model_info_labels_;
+  QueueDepthFn queue_depth_fn_;
+};
+
+}  // namespace vit::server

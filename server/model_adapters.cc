@@ -1,0 +1,51 @@
+#include "server/model_adapters.h"
+
+#include <utility>
+
+namespace vit::server {
+namespace {
+
+class EngineBackend final : public ModelBackend {
+ public:
+  explicit EngineBackend(std::unique_ptr<InferenceEngine> engine) : engine_(std::move(engine)) {}
+  const ModelInfo& info() const override { return engine_->info(); }
+  Status Run(const float* tokens, int batch, float* logits, float* features) override {
+    return engine_->Run(tokens, batch, logits, features);
+  }
+
+ private:
+  std::unique_ptr<InferenceEngine> engine_;
+};
+
+class ImagePreprocessorAdapter final : public Preprocessor {
+ public:
+  ImagePreprocessorAdapter(const PreprocessSpec& spec,
+                           const preprocessing::PreprocessOptions& options)
+      : preprocessor_(spec, options) {}
+  const Status& init_status() const { return preprocessor_.init_status(); }
+  size_t tokens_size() const override { return preprocessor_.tokens_size(); }
+  Status EncodedToTokens(const uint8_t* data, size_t size, float* out) const override {
+    return preprocessor_.EncodedToTokens(data, size, out);
+  }
+
+ private:
+  preprocessing::ImagePreprocessor preprocessor_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ModelBackend>> LoadEngineBackend(const std::string& model_dir,
+                                                          const EngineOptions& options) {
+  StatusOr<std::unique_ptr<InferenceEngine>> engine = InferenceEngine::Load(model_dir, options);
+  if (!engine.ok()) return engine.status();
+  return std::unique_ptr<ModelBackend>(new EngineBackend(std::move(engine).value()));
+}
+
+StatusOr<std::unique_ptr<Preprocessor>> MakeImagePreprocessor(
+    const PreprocessSpec& spec, const preprocessing::PreprocessOptions& options) {
+  auto preprocessor = std::make_unique<ImagePreprocessorAdapter>(spec, options);
+  if (!preprocessor->init_status().ok()) return preprocessor->init_status();
+  return std::unique_ptr<Preprocessor>(std::move(preprocessor));
+}
+
+}  // namespace vit::server

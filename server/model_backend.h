@@ -1,0 +1,34 @@
+// The two things the server needs from the model and preprocessing
+// libraries, as small interfaces: tests substitute fakes, and the server's
+// core (pipeline, service) builds without LibTorch.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/status.h"
+#include "model/model_info.h"  // header-only struct, no LibTorch
+
+namespace vit::server {
+
+/// Runs batches of patch tokens (see vit::InferenceEngine::Run).
+class ModelBackend {
+ public:
+  virtual ~ModelBackend() = default;
+  virtual const ModelInfo& info() const = 0;
+  /// Thread-compatible: the server calls it from its inference thread only.
+  virtual Status Run(const float* tokens, int batch, float* logits, float* features) = 0;
+};
+
+/// Turns encoded image bytes into patch tokens (see
+/// vit::preprocessing::ImagePreprocessor).
+class Preprocessor {
+ public:
+  virtual ~Preprocessor() = default;
+  /// Floats written per image.
+  virtual size_t tokens_size() const = 0;
+  /// Thread-safe. INVALID_ARGUMENT for empty, undecodable or oversized input.
+  virtual Status EncodedToTokens(const uint8_t* data, size_t size, float* out) const = 0;
+};
+
+}  // namespace vit::server

@@ -1,0 +1,95 @@
+#include "server/request_conversion.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace vit::server {
+
+Status CheckModelName(const std::string& name, const ModelInfo& info) {
+  if (name.empty() || name == info.id) return Status::Ok();
+  return NotFoundError("unknown model '" + name + "'; this server serves '" + info.id +
+                       "' (or leave the model name empty)");
+}
+
+Status CheckImageSize(size_t size, size_t max_bytes) {
+  if (size == 0) return InvalidArgumentError("image is empty");
+  if (size > max_bytes) {
+    return InvalidArgumentError("image is " + std::to_string(size) + " bytes; the limit is " +
+                                std::to_string(max_bytes) + " (--max-message-bytes)");
+  }
+  return Status::Ok();
+}
+
+StatusOr<int> ResolveTopK(int top_k, const ModelInfo& info, int default_top_k) {
+  if (top_k == 0) return std::min(default_top_k, info.num_classes);
+  if (top_k < 0 || top_k > info.num_classes) {
+    return InvalidArgumentError("top_k must be in [0, " + std::to_string(info.num_classes) +
+                                "] (0 = " + std::to_string(default_top_k) + "); got " +
+                                std::to_string(top_k));
+  }
+  return top_k;
+}
+
+int64_t DeadlineMicros(const grpc::CallbackServerContext& context, Clock* clock) {
+  const auto deadline = context.deadline();
+  const auto now = std::chrono::system_clock::now();
+  // No deadline reads as time_point::max(); a year away is as good as none.
+  if (deadline - now > std::chrono::hours(24 * 365)) return 0;
+  const int64_t remaining =
+      std::chrono::duration_cast<std::chrono::microseconds>(deadline - now).count();
+  // A deadline already in the past maps to 1 (not 0, which means "none").
+  return std::max<int64_t>(1, clock->NowMicros() + remaining);
+}
+
+void FillTimings(const InferenceResult& result, v1::Timings* timings) {
+  timings->set_queue_us(result.queue_us);
+  timings->set_preprocess_us(result.preprocess_us);
+  timings->set_inference_us(result.inference_us);
+  timings->set_total_us(result.total_us);
+  timings->set_batch_size(result.batch_size);
+}
+
+void FillClassifyResponse(const ModelInfo& info, const InferenceResult& result,
+                          v1::ClassifyResponse* response) {
+  for (const ClassScore& score : result.top_k) {
+    v1::Prediction* prediction = response->add_predictions();
+    prediction->set_class_index(score.class_index);
+    if (score.class_index < static_cast<int>(info.labels.size()))
+      prediction->set_label(info.labels[score.class_index]);
+    prediction->set_probability(score.probability);
+  }
+  response->set_model_id(info.id);
+  FillTimings(result, response->mutable_timings());
+}
+
+void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::ModelInfo* out) {
+  out->set_id(info.id);
+  out->set_architecture(info.architecture);
+  out->set_source_format(info.source_format);
+  out->set_num_parameters(info.num_parameters);
+  out->set_num_classes(info.num_classes);
+  out->set_feature_dim(info.feature_dim);
+  for (const std::string& label : info.labels) out->add_labels(label);
+  const PreprocessSpec& spec = info.preprocess;
+  v1::Preprocessing* pre = out->mutable_preprocessing();
+  pre->set_channels(spec.channels);
+  pre->set_input_height(spec.input_height);
+  pre->set_input_width(spec.input_width);
+  pre->set_resize_mode(ResizeModeName(spec.resize_mode));
+  pre->set_resize_shorter_side(spec.resize_shorter_side);
+  pre->set_interpolation(InterpolationName(spec.interpolation));
+  for (float m : spec.mean) pre->add_mean(m);
+  for (float s : spec.std) pre->add_std(s);
+  pre->set_patch_size(spec.patch_size);
+  out->set_dtype(info.dtype);
+  out->set_device(info.device);
+  out->set_threads(info.threads);
+  v1::Batching* batching = out->mutable_batching();
+  batching->set_max_batch_size(options.batching.max_batch_size);
+  batching->set_max_queue_delay_microseconds(options.batching.max_queue_delay_microseconds);
+  batching->set_max_queue_size(options.batching.max_queue_size);
+  for (int size : options.batching.preferred_batch_sizes) batching->add_preferred_batch_sizes(size);
+  batching->set_preprocess_threads(options.preprocess_threads);
+}
+
+}  // namespace vit::server

@@ -1,0 +1,32 @@
+// Request checks and protobuf <-> pipeline conversions shared by the RPCs.
+#pragma once
+
+#include <grpcpp/server_context.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "model/model_info.h"
+#include "server/inference_pipeline.h"
+#include "vit/v1/vit.pb.h"
+
+namespace vit::server {
+
+/// NOT_FOUND unless `name` is empty or the served model's id.
+Status CheckModelName(const std::string& name, const ModelInfo& info);
+/// INVALID_ARGUMENT for an empty image or one over `max_bytes`.
+Status CheckImageSize(size_t size, size_t max_bytes);
+/// top_k 0 means `default_top_k` (capped at num_classes); otherwise it must lie
+/// in [1, num_classes]: INVALID_ARGUMENT.
+StatusOr<int> ResolveTopK(int top_k, const ModelInfo& info, int default_top_k);
+/// The call's deadline on `clock` in microseconds; 0 when it has none.
+int64_t DeadlineMicros(const grpc::CallbackServerContext& context, Clock* clock);
+
+void FillTimings(const InferenceResult& result, v1::Timings* timings);
+void FillClassifyResponse(const ModelInfo& info, const InferenceResult& result,
+                          v1::ClassifyResponse* response);
+void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::ModelInfo* out);
+
+}  // namespace vit::server

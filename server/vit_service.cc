@@ -1,0 +1,148 @@
+#include "server/vit_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <utility>
+
+#include "server/classify_stream_reactor.h"
+#include "server/request_conversion.h"
+#include "server/status_mapping.h"
+
+namespace vit::server {
+namespace {
+
+Status NotServing() { return UnavailableError("model is loading; the server is not serving yet"); }
+
+}  // namespace
+
+VitServiceImpl::VitServiceImpl(const ServiceOptions& options, Metrics* metrics)
+    : options_(options), metrics_(metrics) {}
+
+void VitServiceImpl::SetPipeline(InferencePipeline* pipeline) {
+  pipeline_.store(pipeline, std::memory_order_release);
+}
+
+void VitServiceImpl::Record(const char* method, const std::string& peer, size_t image_bytes,
+                            const Status& status, const InferenceResult* result) {
+  --in_flight_;
+  ++answered_;
+  if (metrics_ != nullptr) {
+    metrics_->CountRequest(method, status.code());
+    if (status.ok() && result != nullptr)
+      metrics_->ObserveLatencies(result->queue_us, result->preprocess_us, result->total_us);
+  }
+  if (!status.ok()) {
+    spdlog::warn("{} peer={} bytes={} status={}", method, peer, image_bytes, status.ToString());
+  } else if (result != nullptr && spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug(
+        "{} peer={} bytes={} status=OK top1={} batch={} queue_us={} preprocess_us={} "
+        "inference_us={} total_us={}",
+        method, peer, image_bytes, result->top_k.empty() ? -1 : result->top_k.front().class_index,
+        result->batch_size, result->queue_us, result->preprocess_us, result->inference_us,
+        result->total_us);
+  }
+}
+
+void VitServiceImpl::StartClassify(const char* method, const v1::ClassifyRequest& request,
+                                   std::string owned_image, int64_t deadline_micros,
+                                   std::string peer, v1::ClassifyResponse* response,
+                                   std::function<void(const Status&)> done) {
+  ++in_flight_;
+  const size_t bytes = owned_image.empty() ? request.image().size() : owned_image.size();
+  auto reject = [&](const Status& status) {
+    Record(method, peer, bytes, status, nullptr);
+    done(status);
+  };
+  InferencePipeline* pipeline = this->pipeline();
+  if (pipeline == nullptr) return reject(NotServing());
+  const ModelInfo& info = pipeline->model_info();
+  Status status = CheckModelName(request.model(), info);
+  if (status.ok()) status = CheckImageSize(bytes, options_.max_image_bytes);
+  if (!status.ok()) return reject(status);
+  StatusOr<int> top_k = ResolveTopK(request.top_k(), info, options_.default_top_k);
+  if (!top_k.ok()) return reject(top_k.status());
+
+  InferenceRequest inference;
+  if (owned_image.empty()) inference.image = request.image();
+  inference.owned_image = std::move(owned_image);
+  inference.top_k = *top_k;
+  inference.deadline_micros = deadline_micros;
+  pipeline->Submit(std::move(inference),
+                   [this, &info, method, peer = std::move(peer), bytes, response,
+                    done = std::move(done)](const Status& status, InferenceResult result) {
+                     if (status.ok()) FillClassifyResponse(info, result, response);
+                     Record(method, peer, bytes, status, &result);
+                     done(status);
+                   });
+}
+
+grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* context,
+                                                   const v1::ClassifyRequest* request,
+                                                   v1::ClassifyResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  InferencePipeline* pipeline = this->pipeline();
+  const int64_t deadline =
+      pipeline != nullptr ? DeadlineMicros(*context, pipeline->clock()) : int64_t{0};
+  StartClassify("Classify", *request, /*owned_image=*/{}, deadline, context->peer(), response,
+                [reactor](const Status& status) { reactor->Finish(ToGrpcStatus(status)); });
+  return reactor;
+}
+
+grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyStreamResponse>*
+VitServiceImpl::ClassifyStream(grpc::CallbackServerContext* context) {
+  return new ClassifyStreamReactor(this, context);
+}
+
+grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* context,
+                                                const v1::EmbedRequest* request,
+                                                v1::EmbedResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ++in_flight_;
+  std::string peer = context->peer();
+  const size_t bytes = request->image().size();
+  auto finish = [this, reactor, peer, bytes](const Status& status, const InferenceResult* result) {
+    Record("Embed", peer, bytes, status, result);
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  InferencePipeline* pipeline = this->pipeline();
+  if (pipeline == nullptr) {
+    finish(NotServing(), nullptr);
+    return reactor;
+  }
+  const ModelInfo& info = pipeline->model_info();
+  Status status = CheckModelName(request->model(), info);
+  if (status.ok()) status = CheckImageSize(bytes, options_.max_image_bytes);
+  if (!status.ok()) {
+    finish(status, nullptr);
+    return reactor;
+  }
+  InferenceRequest inference;
+  inference.image = request->image();
+  inference.want_features = true;
+  inference.deadline_micros = DeadlineMicros(*context, pipeline->clock());
+  pipeline->Submit(std::move(inference), [&info, response, finish](const Status& status,
+                                                                   InferenceResult result) {
+    if (status.ok()) {
+      response->mutable_embedding()->Assign(result.features.begin(), result.features.end());
+      response->set_model_id(info.id);
+      FillTimings(result, response->mutable_timings());
+    }
+    finish(status, &result);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* VitServiceImpl::GetModelInfo(grpc::CallbackServerContext* context,
+                                                       const v1::GetModelInfoRequest* request,
+                                                       v1::ModelInfo* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  InferencePipeline* pipeline = this->pipeline();
+  Status status =
+      pipeline == nullptr ? NotServing() : CheckModelName(request->model(), pipeline->model_info());
+  if (status.ok()) FillModelInfo(pipeline->model_info(), pipeline->options(), response);
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace vit::server

@@ -1,0 +1,76 @@
+// The vit.v1.VitService implementation on gRPC's callback API. RPC handlers
+// only validate and hand requests to the InferencePipeline; they never block.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "common/status.h"
+#include "server/inference_pipeline.h"
+#include "server/metrics.h"
+#include "vit/v1/vit.grpc.pb.h"
+
+namespace vit::server {
+
+struct ServiceOptions {
+  /// Largest image accepted, in bytes; larger is INVALID_ARGUMENT. Default 16 MiB.
+  size_t max_image_bytes = size_t{16} << 20;
+  /// Predictions returned when a request's top_k is 0. Default 5.
+  int default_top_k = 5;
+  /// Requests one ClassifyStream may have in flight before the server stops
+  /// reading from it (flow control). Default 64.
+  int max_stream_in_flight = 64;
+};
+
+class VitServiceImpl final : public v1::VitService::CallbackService {
+ public:
+  /// `metrics` may be null.
+  VitServiceImpl(const ServiceOptions& options, Metrics* metrics);
+
+  /// Starts serving with `pipeline` (loaded and warmed up); until then every
+  /// RPC is UNAVAILABLE. The pipeline must outlive the gRPC server.
+  void SetPipeline(InferencePipeline* pipeline);
+
+  grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
+                                     const v1::ClassifyRequest* request,
+                                     v1::ClassifyResponse* response) override;
+  grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyStreamResponse>* ClassifyStream(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* Embed(grpc::CallbackServerContext* context,
+                                  const v1::EmbedRequest* request,
+                                  v1::EmbedResponse* response) override;
+  grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
+                                         const v1::GetModelInfoRequest* request,
+                                         v1::ModelInfo* response) override;
+
+  /// Validates `request` and submits it; `done` runs exactly once (possibly
+  /// inline) after `response` is filled on OK. `owned_image`, when not
+  /// empty, replaces request.image() (a stream's bytes, moved out).
+  void StartClassify(const char* method, const v1::ClassifyRequest& request,
+                     std::string owned_image, int64_t deadline_micros, std::string peer,
+                     v1::ClassifyResponse* response, std::function<void(const Status&)> done);
+
+  const ServiceOptions& options() const { return options_; }
+  InferencePipeline* pipeline() const { return pipeline_.load(std::memory_order_acquire); }
+  /// Requests accepted by an RPC handler and not yet answered.
+  int64_t in_flight() const { return in_flight_.load(); }
+  /// Requests answered so far (any status).
+  int64_t answered() const { return answered_.load(); }
+
+ private:
+  // Counts, times and logs one finished request.
+  void Record(const char* method, const std::string& peer, size_t image_bytes, const Status& status,
+              const InferenceResult* result);
+
+  const ServiceOptions options_;
+  Metrics* const metrics_;
+  std::atomic<InferencePipeline*> pipeline_{nullptr};
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> answered_{0};
+};
+
+}  // namespace vit::server
