@@ -4,11 +4,15 @@
 #include <cmath>
 #include <vector>
 
+#include "preprocessing/pil_resample_internal.h"
+
 namespace vit::preprocessing {
 namespace {
 
-// Pillow: 8 bits for the result, 2 for overshoot of negative lobes, sign.
-constexpr int kPrecisionBits = 32 - 8 - 2;
+using internal::Clip8;
+using internal::Coefficients;
+using internal::kPrecisionBits;
+
 // Below this many multiply-adds a pass runs on the calling thread.
 constexpr double kParallelMinWork = 4e6;
 
@@ -24,16 +28,6 @@ double BicubicFilter(double x) {
   if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
   return 0.0;
 }
-
-// Fixed-point weights of one 1-D pass, as Pillow's precompute_coeffs followed by
-// normalize_coeffs_8bpc: output i reads `count[i]` inputs from `first[i]` with
-// weights weights[i * ksize ...].
-struct Coefficients {
-  int ksize = 0;
-  std::vector<int> first;
-  std::vector<int> count;
-  std::vector<int32_t> weights;
-};
 
 Coefficients PrecomputeCoefficients(int in_size, int out_size, Interpolation interpolation) {
   const bool bicubic = interpolation == Interpolation::kBicubic;
@@ -70,11 +64,6 @@ Coefficients PrecomputeCoefficients(int in_size, int out_size, Interpolation int
   return c;
 }
 
-inline uint8_t Clip8(int32_t v) {
-  v >>= kPrecisionBits;
-  return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
-}
-
 // Runs body(range) over [0, n) rows, in parallel when `work` is large.
 template <typename Body>
 void ForRows(int n, double work, const Body& body) {
@@ -86,21 +75,31 @@ void ForRows(int n, double work, const Body& body) {
 }
 
 // Horizontal pass: dst row r = src row (row0 + r), columns [col0, col0 + dst.cols).
+// Loop bounds and weights live in locals: stores through uint8_t* may alias
+// anything, so members would be reloaded after every store.
 template <int kChannels>
 void HorizontalPass(const cv::Mat& src, int row0, int col0, const Coefficients& c, cv::Mat& dst) {
   const double work = double(dst.rows) * dst.cols * c.ksize * kChannels;
+  const int cols = dst.cols;
+  const int ksize = c.ksize;
+  const int* first = c.first.data() + col0;
+  const int* count = c.count.data() + col0;
+  const int32_t* weights = c.weights.data() + static_cast<size_t>(col0) * ksize;
+  const bool avx2 = kChannels == 3 && internal::CpuHasAvx2();
   ForRows(dst.rows, work, [&](const cv::Range& rows) {
+    if (avx2) return internal::HorizontalPass3Avx2(src, row0, col0, c, dst, rows.start, rows.end);
     for (int r = rows.start; r < rows.end; ++r) {
       const uint8_t* in = src.ptr<uint8_t>(row0 + r);
       uint8_t* out = dst.ptr<uint8_t>(r);
-      for (int xo = 0; xo < dst.cols; ++xo) {
-        const int i = col0 + xo;
-        const int32_t* k = &c.weights[static_cast<size_t>(i) * c.ksize];
-        const uint8_t* p = in + static_cast<size_t>(c.first[i]) * kChannels;
+      for (int xo = 0; xo < cols; ++xo) {
+        const int32_t* k = weights + static_cast<size_t>(xo) * ksize;
+        const uint8_t* p = in + static_cast<size_t>(first[xo]) * kChannels;
+        const int n = count[xo];
         int32_t ss[kChannels];
         for (int ch = 0; ch < kChannels; ++ch) ss[ch] = 1 << (kPrecisionBits - 1);
-        for (int x = 0; x < c.count[i]; ++x) {
-          for (int ch = 0; ch < kChannels; ++ch) ss[ch] += p[x * kChannels + ch] * k[x];
+        for (int x = 0; x < n; ++x) {
+          const int32_t w = k[x];
+          for (int ch = 0; ch < kChannels; ++ch) ss[ch] += p[x * kChannels + ch] * w;
         }
         for (int ch = 0; ch < kChannels; ++ch) out[xo * kChannels + ch] = Clip8(ss[ch]);
       }
@@ -114,14 +113,20 @@ void VerticalPass(const cv::Mat& src, int src_row_offset, int row0, const Coeffi
                   cv::Mat& dst) {
   const int values = dst.cols * dst.channels();
   const double work = double(dst.rows) * values * c.ksize;
+  const bool avx2 = internal::CpuHasAvx2();
   ForRows(dst.rows, work, [&](const cv::Range& rows) {
-    std::vector<int32_t> acc(values);
+    if (avx2)
+      return internal::VerticalPassAvx2(src, src_row_offset, row0, c, dst, rows.start, rows.end);
+    std::vector<int32_t> acc_buffer(values);
+    int32_t* acc = acc_buffer.data();
     for (int r = rows.start; r < rows.end; ++r) {
       const int i = row0 + r;
       const int32_t* k = &c.weights[static_cast<size_t>(i) * c.ksize];
-      std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
-      for (int y = 0; y < c.count[i]; ++y) {
-        const uint8_t* in = src.ptr<uint8_t>(c.first[i] + y - src_row_offset);
+      const int n = c.count[i];
+      const int y0 = c.first[i] - src_row_offset;
+      for (int v = 0; v < values; ++v) acc[v] = 1 << (kPrecisionBits - 1);
+      for (int y = 0; y < n; ++y) {
+        const uint8_t* in = src.ptr<uint8_t>(y0 + y);
         const int32_t w = k[y];
         for (int v = 0; v < values; ++v) acc[v] += in[v] * w;
       }
