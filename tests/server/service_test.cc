@@ -1,0 +1,300 @@
+// The gRPC service in process, on 127.0.0.1, over the fake model: request
+// validation, status codes, streams, batching under concurrency.
+#include "server/vit_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "server/inference_pipeline.h"
+#include "server/metrics.h"
+#include "tests/server/fake_model.h"
+#include "vit/v1/vit.grpc.pb.h"
+
+namespace vit::server {
+namespace {
+
+using testing::FakeBackend;
+using testing::FakePreprocessor;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void Start(PipelineOptions pipeline_options = DefaultPipelineOptions(),
+             ServiceOptions service_options = {}, bool ready = true) {
+    service_ = std::make_unique<VitServiceImpl>(service_options, &metrics_);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_GT(port, 0);
+    auto pipeline =
+        InferencePipeline::Create(pipeline_options, &backend_, &preprocessor_, &metrics_);
+    ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+    pipeline_ = std::move(pipeline).value();
+    if (ready) service_->SetPipeline(pipeline_.get());
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::VitService::NewStub(channel_);
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    if (pipeline_) pipeline_->Stop(/*drain=*/true);
+  }
+  static PipelineOptions DefaultPipelineOptions() {
+    PipelineOptions options;
+    options.batching.max_batch_size = 8;
+    options.batching.max_queue_delay_microseconds = 2000;
+    options.warmup_batches = 0;
+    return options;
+  }
+  grpc::Status Classify(const std::string& image, int top_k, v1::ClassifyResponse* response,
+                        const std::string& model = "", int timeout_ms = 10000) {
+    v1::ClassifyRequest request;
+    request.set_image(image);
+    request.set_top_k(top_k);
+    request.set_model(model);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+    return stub_->Classify(&context, request, response);
+  }
+
+  FakeBackend backend_;
+  FakePreprocessor preprocessor_;
+  Metrics metrics_;
+  std::unique_ptr<VitServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<InferencePipeline> pipeline_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::VitService::Stub> stub_;
+};
+
+TEST_F(ServiceTest, ClassifyReturnsTopKWithLabelsAndTimings) {
+  Start();
+  v1::ClassifyResponse response;
+  grpc::Status status = Classify("class:2", 3, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.predictions_size(), 3);
+  EXPECT_EQ(response.predictions(0).class_index(), 2);
+  EXPECT_EQ(response.predictions(0).label(), "two");
+  // Logits (0, 0, 3, 0): softmax 20.09 / (3 + 20.09).
+  EXPECT_NEAR(response.predictions(0).probability(), 0.8700, 1e-4);
+  EXPECT_EQ(response.predictions(1).class_index(), 0) << "ties keep the lower index first";
+  EXPECT_EQ(response.model_id(), "fake-model");
+  EXPECT_EQ(response.timings().batch_size(), 1);
+  EXPECT_GE(response.timings().total_us(), response.timings().queue_us());
+  EXPECT_GE(response.timings().queue_us(), 1500) << "waited for the 2 ms batching delay";
+}
+
+TEST_F(ServiceTest, TopKZeroMeansDefaultCappedAtNumClasses) {
+  Start();
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(Classify("class:1", 0, &response).ok());
+  EXPECT_EQ(response.predictions_size(), 4);  // default 5, but the model has 4 classes
+}
+
+TEST_F(ServiceTest, BadRequestsGetPreciseStatusCodes) {
+  ServiceOptions service_options;
+  service_options.max_image_bytes = 100;
+  Start(DefaultPipelineOptions(), service_options);
+  v1::ClassifyResponse response;
+  grpc::Status status = Classify("", 1, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("empty"), std::string::npos) << status.error_message();
+  status = Classify("not an image", 1, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("decode"), std::string::npos) << status.error_message();
+  status = Classify(std::string(101, 'x'), 1, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("101 bytes"), std::string::npos);
+  for (int top_k : {-1, 5}) {
+    status = Classify("class:1", top_k, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << top_k;
+    EXPECT_NE(status.error_message().find("top_k"), std::string::npos);
+  }
+  status = Classify("class:1", 1, &response, "other-model");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("fake-model"), std::string::npos);
+  ASSERT_TRUE(Classify("class:1", 1, &response, "fake-model").ok());
+  EXPECT_EQ(backend_.batch_sizes(), std::vector<int>{1}) << "only the good request ran";
+  const std::string metrics = metrics_.RenderPrometheus();
+  EXPECT_NE(metrics.find("vit_requests_total{method=\"Classify\",code=\"INVALID_ARGUMENT\"} 5"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("vit_requests_total{method=\"Classify\",code=\"NOT_FOUND\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(ServiceTest, UnavailableUntilTheModelIsReady) {
+  Start(DefaultPipelineOptions(), {}, /*ready=*/false);
+  v1::ClassifyResponse response;
+  EXPECT_EQ(Classify("class:1", 1, &response).error_code(), grpc::StatusCode::UNAVAILABLE);
+  grpc::ClientContext context;
+  v1::ModelInfo info;
+  EXPECT_EQ(stub_->GetModelInfo(&context, {}, &info).error_code(), grpc::StatusCode::UNAVAILABLE);
+  service_->SetPipeline(pipeline_.get());
+  EXPECT_TRUE(Classify("class:1", 1, &response).ok());
+}
+
+TEST_F(ServiceTest, DeadlinePassedWhileQueuedIsNotComputed) {
+  PipelineOptions options = DefaultPipelineOptions();
+  options.batching.max_queue_delay_microseconds = 2'000'000;
+  Start(options);
+  v1::ClassifyResponse response;
+  grpc::Status status = Classify("class:1", 1, &response, "", /*timeout_ms=*/100);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The server fails it at its deadline rather than computing it at 2 s.
+  for (int i = 0;
+       i < 100 && metrics_.RenderPrometheus().find("DEADLINE_EXCEEDED") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(metrics_.RenderPrometheus().find(
+                "vit_requests_total{method=\"Classify\",code=\"DEADLINE_EXCEEDED\"} 1"),
+            std::string::npos);
+  EXPECT_TRUE(backend_.batch_sizes().empty());
+}
+
+TEST_F(ServiceTest, FullQueueIsResourceExhausted) {
+  PipelineOptions options = DefaultPipelineOptions();
+  options.batching.max_queue_size = 1;
+  options.batching.max_queue_delay_microseconds = 1'000'000;
+  options.preprocess_threads = 1;
+  Start(options);
+  std::atomic<int> ok{0}, exhausted{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 16; ++i) {
+    clients.emplace_back([&] {
+      v1::ClassifyResponse response;
+      grpc::Status status = Classify("class:3", 1, &response);
+      if (status.ok())
+        ++ok;
+      else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+        ++exhausted;
+      else
+        ++other;
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_GE(ok.load(), 1);
+  EXPECT_GE(exhausted.load(), 1);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(ok + exhausted, 16);
+}
+
+TEST_F(ServiceTest, EmbedReturnsFeatures) {
+  Start();
+  v1::EmbedRequest request;
+  request.set_image("class:2");
+  v1::EmbedResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->Embed(&context, request, &response).ok());
+  ASSERT_EQ(response.embedding_size(), 3);
+  EXPECT_EQ(response.embedding(0), 20.0f);
+  EXPECT_EQ(response.embedding(2), 22.0f);
+  EXPECT_EQ(response.model_id(), "fake-model");
+}
+
+TEST_F(ServiceTest, GetModelInfoDescribesModelAndBatching) {
+  Start();
+  grpc::ClientContext context;
+  v1::ModelInfo info;
+  ASSERT_TRUE(stub_->GetModelInfo(&context, {}, &info).ok());
+  EXPECT_EQ(info.id(), "fake-model");
+  EXPECT_EQ(info.num_classes(), 4);
+  EXPECT_EQ(info.labels_size(), 4);
+  EXPECT_EQ(info.preprocessing().input_height(), 32);
+  EXPECT_EQ(info.preprocessing().resize_mode(), "shorter_side_then_center_crop");
+  EXPECT_EQ(info.batching().max_batch_size(), 8);
+  EXPECT_EQ(info.batching().max_queue_delay_microseconds(), 2000);
+}
+
+TEST_F(ServiceTest, StreamFailsOnlyTheBadImages) {
+  ServiceOptions service_options;
+  service_options.max_stream_in_flight = 4;  // exercises read pausing
+  Start(DefaultPipelineOptions(), service_options);
+  grpc::ClientContext context;
+  auto stream = stub_->ClassifyStream(&context);
+  constexpr int kRequests = 40;
+  std::thread writer([&] {
+    for (int i = 0; i < kRequests; ++i) {
+      v1::ClassifyRequest request;
+      request.set_request_id(1000 + i);
+      request.set_top_k(1);
+      if (i % 5 == 3)
+        request.set_image("garbage");
+      else if (i % 5 == 4)
+        request.set_image("");
+      else
+        request.set_image("class:" + std::to_string(i % 4));
+      ASSERT_TRUE(stream->Write(request));
+    }
+    stream->WritesDone();
+  });
+  std::set<uint64_t> seen;
+  v1::ClassifyStreamResponse response;
+  while (stream->Read(&response)) {
+    const int i = static_cast<int>(response.request_id()) - 1000;
+    ASSERT_TRUE(seen.insert(response.request_id()).second) << "duplicate response " << i;
+    if (i % 5 >= 3) {
+      EXPECT_EQ(response.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << i;
+      EXPECT_FALSE(response.message().empty());
+      EXPECT_FALSE(response.has_result());
+    } else {
+      ASSERT_EQ(response.code(), 0) << i << ": " << response.message();
+      EXPECT_EQ(response.result().predictions(0).class_index(), i % 4) << i;
+    }
+  }
+  writer.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kRequests));
+}
+
+TEST_F(ServiceTest, ConcurrentClientsAllGetTheirOwnAnswers) {
+  Start();
+  constexpr int kClients = 64, kPerClient = 5;
+  std::atomic<int> correct{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int r = 0; r < kPerClient; ++r) {
+        const int expected = (c + r) % 4;
+        v1::ClassifyResponse response;
+        grpc::Status status = Classify("class:" + std::to_string(expected), 1, &response);
+        if (status.ok() && response.predictions(0).class_index() == expected) ++correct;
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(correct.load(), kClients * kPerClient);
+  int largest = 0;
+  for (int size : backend_.batch_sizes()) {
+    EXPECT_LE(size, 8);
+    largest = std::max(largest, size);
+  }
+  EXPECT_GT(largest, 1) << "concurrent requests were batched";
+}
+
+TEST(TopKSoftmaxTest, SortsAndNormalizes) {
+  const float logits[] = {1.0f, 3.0f, 2.0f, 3.0f};
+  const auto scores = TopKSoftmax(logits, 4, 4);
+  ASSERT_EQ(scores.size(), 4u);
+  EXPECT_EQ(scores[0].class_index, 1);
+  EXPECT_EQ(scores[1].class_index, 3);
+  EXPECT_EQ(scores[2].class_index, 2);
+  EXPECT_EQ(scores[3].class_index, 0);
+  float sum = 0;
+  for (const auto& s : scores) sum += s.probability;
+  EXPECT_NEAR(sum, 1.0f, 1e-6);
+  EXPECT_NEAR(scores[0].probability,
+              std::exp(3.0) / (std::exp(1.0) + 2 * std::exp(3.0) + std::exp(2.0)), 1e-6);
+}
+
+}  // namespace
+}  // namespace vit::server
