@@ -121,31 +121,29 @@ void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int 
 void Drain(const ServerOptions& options, int signal_number, grpc::Server* server,
            HealthStatus* health, VitServiceImpl* service, InferencePipeline* pipeline) {
   const auto start = std::chrono::steady_clock::now();
-  const int64_t in_flight = service->in_flight();
   const int64_t answered_before = service->answered();
   spdlog::info("received {}; health NOT_SERVING, draining {} in-flight request(s)",
-               signal_number == SIGINT ? "SIGINT" : "SIGTERM", in_flight);
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM", service->in_flight());
   health->SetShuttingDown();
   std::this_thread::sleep_for(std::chrono::milliseconds(options.shutdown_delay_ms));
   const auto deadline =
       std::chrono::system_clock::now() + std::chrono::milliseconds(options.grace_period_ms);
-  // Server::Shutdown returns once every call is finished; our calls finish
-  // when the pipeline answers them, so past the grace period it answers the
-  // rest with UNAVAILABLE instead of computing them.
+  // Server::Shutdown refuses new calls and returns once every call is
+  // answered; the pipeline answers them, running queued work at once rather
+  // than after its batching delay. Past the grace period it answers the rest
+  // with UNAVAILABLE instead of computing them.
   std::future<void> shutdown =
       std::async(std::launch::async, [server, deadline] { server->Shutdown(deadline); });
-  bool cancelled = false;
-  if (shutdown.wait_until(deadline + std::chrono::milliseconds(100)) != std::future_status::ready &&
-      pipeline != nullptr) {
-    cancelled = true;
-    pipeline->Stop(/*drain=*/false);
-  }
+  std::future<void> drain =
+      std::async(std::launch::async, [pipeline] { pipeline->Stop(/*drain=*/true); });
+  const bool cancelled = drain.wait_until(deadline) != std::future_status::ready;
+  if (cancelled) pipeline->Stop(/*drain=*/false);
+  drain.wait();
   shutdown.wait();
-  if (pipeline != nullptr) pipeline->Stop(/*drain=*/true);
   const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - start)
                               .count();
-  spdlog::info("drained in {} ms: {} request(s) answered during shutdown, {} still in flight{}",
+  spdlog::info("drained in {} ms: {} request(s) answered during shutdown, {} unanswered{}",
                elapsed_ms, service->answered() - answered_before, service->in_flight(),
                cancelled ? "; the grace period expired and the rest were cancelled" : "");
 }
