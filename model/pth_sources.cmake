@@ -1,2 +1,8 @@
 # Sources of the torch.save (zip + pickle) state-dict reader; owned by its author.
-set(VIT_PTH_SOURCES)
+set(VIT_PTH_SOURCES
+  pickle_value.cc
+  pickle_opcodes.cc
+  pickle_machine.cc
+  pth_archive.cc
+  pth_tensor.cc
+  pth_reader.cc)
