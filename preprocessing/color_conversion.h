@@ -14,7 +14,9 @@ namespace vit::preprocessing {
 // result equals PIL's replicate-then-resample, at a third of the cost.
 // For `target_channels` 1: returns 8-bit PIL luma (see BgrToPilLuma).
 // Alpha is dropped without compositing (as PIL does); 16-bit samples keep their
-// high byte (PIL's 16-bit RGB PNG unpacking). Other depths: kUnimplemented.
+// high byte (PIL's 16-bit RGB PNG unpacking). Pillow opens 16-bit *gray* as mode
+// I / I;16 and its convert('RGB') clips values above 255 (mostly white); we scale
+// instead, on purpose. Other depths (float TIFF, ...): kUnimplemented.
 StatusOr<cv::Mat> ToCanonical8Bit(const cv::Mat& decoded, int target_channels);
 
 // PIL convert('L') from RGB: L = (R*19595 + G*38470 + B*7471 + 0x8000) >> 16,

@@ -111,6 +111,12 @@ StatusOr<cv::Mat> ImagePreprocessor::DecodeUpright(const uint8_t* data, size_t s
   const DecodeLimits limits{options_.max_pixels, options_.max_encoded_bytes};
   StatusOr<ImageHeader> header = InspectEncodedImage(data, size, limits);
   if (!header.ok()) return header.status();
+  if (header->format == ImageFormat::kTiff && OrientationSwapsAxes(header->exif_orientation)) {
+    // OpenCV 4.6's TIFF reader (libtiff RGBA path) transposes these itself, but
+    // not into PIL's upright image; refuse rather than return a wrong orientation.
+    return UnimplementedError("TIFF with orientation tag " +
+                              std::to_string(header->exif_orientation) + " is not supported");
+  }
   const int orientation = options_.apply_exif_orientation ? header->exif_orientation : 1;
   const cv::Size stored(static_cast<int>(header->width), static_cast<int>(header->height));
   *full_size = OrientationSwapsAxes(orientation) ? cv::Size(stored.height, stored.width) : stored;

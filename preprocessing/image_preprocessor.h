@@ -36,7 +36,8 @@ struct PreprocessOptions {
   /// antialiasing filter keeps real work to do. Default 2.0.
   double reduced_decode_min_ratio = 2.0;
   /// Apply EXIF orientation (JPEG APP1, PNG eXIf, WebP EXIF, TIFF tag 274) as
-  /// PIL's ImageOps.exif_transpose. Default true.
+  /// PIL's ImageOps.exif_transpose. Default true. TIFFs with orientation 5-8 are
+  /// refused (kUnimplemented): OpenCV's TIFF reader transposes them inconsistently.
   bool apply_exif_orientation = true;
 };
 

@@ -1,7 +1,7 @@
 #include "tests/preprocessing/pipeline_spec.h"
 
+#include <cctype>
 #include <cmath>
-#include <regex>
 
 namespace vit::testing {
 namespace {
@@ -29,11 +29,19 @@ StatusOr<Interpolation> FromName(std::string name) {
 
 // First integer in `text` after `key`, e.g. "resize_size=[256]".
 StatusOr<int> IntAfter(const std::string& text, const std::string& key) {
-  std::smatch match;
-  if (!std::regex_search(text, match, std::regex(key + R"(\D*(\d+))"))) {
-    return InvalidArgumentError("no " + key + " in " + text);
-  }
-  return std::stoi(match[1]);
+  const size_t at = text.find(key);
+  const size_t digits = at == std::string::npos ? at : text.find_first_of("0123456789", at);
+  if (digits == std::string::npos) return InvalidArgumentError("no " + key + " in " + text);
+  return std::stoi(text.substr(digits));
+}
+
+// The word after `key`, e.g. "BILINEAR" after "InterpolationMode.".
+std::string WordAfter(const std::string& text, const std::string& key) {
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return "";
+  size_t end = at + key.size();
+  while (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) ++end;
+  return text.substr(at + key.size(), end - at - key.size());
 }
 
 }  // namespace
@@ -71,11 +79,7 @@ StatusOr<PreprocessSpec> SpecFromPipelineJson(const nlohmann::json& pipeline) {
   if (!resize.ok()) return resize.status();
   spec.input_height = spec.input_width = *crop;
   spec.resize_shorter_side = *resize;
-  std::smatch match;
-  if (!std::regex_search(transform, match, std::regex(R"(InterpolationMode\.(\w+))"))) {
-    return InvalidArgumentError("no interpolation in " + transform);
-  }
-  StatusOr<Interpolation> interpolation = FromName(match[1]);
+  StatusOr<Interpolation> interpolation = FromName(WordAfter(transform, "InterpolationMode."));
   if (!interpolation.ok()) return interpolation.status();
   spec.interpolation = *interpolation;
   return spec;
