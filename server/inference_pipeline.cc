@@ -99,6 +99,21 @@ void InferencePipeline::Submit(InferenceRequest request, InferenceCallback done)
   if (!status.ok()) std::unique_ptr<Task>(raw)->Fail(status);
 }
 
+// A bad image is the caller's mistake, whatever the decoder's own code for
+// it (DATA_LOSS for a truncated file, UNIMPLEMENTED for an odd format).
+Status ImageError(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kDataLoss:
+    case StatusCode::kUnimplemented:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kNotFound:
+      return InvalidArgumentError("invalid image: " + status.message());
+    default:
+      return status;
+  }
+}
+
 void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
   const int64_t start = clock_->NowMicros();
   if (task->deadline_micros != 0 && start >= task->deadline_micros) {
@@ -116,7 +131,7 @@ void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
   }
   task->preprocess_us = clock_->NowMicros() - start;
   if (!status.ok()) {
-    task->Fail(status);
+    task->Fail(ImageError(status));
     return;
   }
   task->request.image = {};

@@ -110,6 +110,10 @@ class InferencePipeline {
   std::vector<float> batch_features_;
 };
 
+/// The status a request gets for a preprocessing failure: INVALID_ARGUMENT
+/// for anything wrong with the image itself, other codes unchanged.
+Status ImageError(const Status& status);
+
 /// Indices and softmax probabilities of the `k` largest of `logits`.
 std::vector<ClassScore> TopKSoftmax(const float* logits, int num_classes, int k);
 
