@@ -19,6 +19,11 @@ StatusOr<TensorMap> ReadSafetensors(const std::string& path);
 /// bfloat16, uint8).
 StatusOr<TensorMap> ReadSafetensorsRaw(const std::string& path);
 
+/// Reads only the header: tensors on the meta device with the file's shapes
+/// and dtypes, no data. Lets a loader infer the architecture and build the
+/// model before the weights arrive, so two copies never coexist.
+StatusOr<TensorMap> ReadSafetensorsMeta(const std::string& path);
+
 /// Writes tensors (float32, bfloat16, float16 or uint8; made contiguous) to `path`.
 Status WriteSafetensors(const std::string& path, const TensorMap& tensors);
 

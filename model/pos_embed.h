@@ -1,0 +1,15 @@
+// Resampling of absolute position embeddings to another patch grid.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace vit {
+
+/// timm's resample_abs_pos_embed: `pos_embed` is [1, prefix + old_h*old_w, D]
+/// (prefix = number of leading prefix-token rows, 0 when they carry none);
+/// returns [1, prefix + new_h*new_w, D], the grid part resized bicubically
+/// with antialiasing (align_corners=false), the prefix rows unchanged.
+torch::Tensor ResamplePosEmbed(const torch::Tensor& pos_embed, int64_t new_h, int64_t new_w,
+                               int64_t old_h, int64_t old_w, int64_t num_prefix_rows);
+
+}  // namespace vit

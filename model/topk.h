@@ -1,0 +1,21 @@
+// Top-k predictions with labels and softmax probabilities.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vit {
+
+struct Prediction {
+  int index = 0;
+  std::string label;
+  float probability = 0.0f;
+};
+
+/// Softmax over `logits[0..num_classes)` (computed in double for stability),
+/// then the k most probable classes, most probable first; ties by lower index.
+/// k is clamped to [1, num_classes].
+std::vector<Prediction> TopK(const float* logits, int num_classes, int k,
+                             const std::vector<std::string>& labels);
+
+}  // namespace vit
