@@ -32,6 +32,29 @@ SplitWeights Split(const Coefficients& c, int first_output, int outputs, int mul
   return s;
 }
 
+// The horizontal kernel's weights, pre-arranged once per pass as the 256-bit
+// operands of vpmaddwd: for output o and taps 4g..4g+3, 8 int32 (lo) then 8
+// (hi), each int32 a (w[x], w[x+1]) 16-bit pair; lane 0 holds taps (4g, 4g+1)
+// four times, lane 1 taps (4g+2, 4g+3).
+std::vector<int32_t> ExpandForHorizontal(const SplitWeights& s, int outputs) {
+  const int groups = s.taps / 4;
+  std::vector<int32_t> expanded(static_cast<size_t>(outputs) * groups * 16);
+  auto pair = [](const int16_t* w) {
+    return static_cast<int32_t>(static_cast<uint16_t>(w[0]) |
+                                (static_cast<uint32_t>(static_cast<uint16_t>(w[1])) << 16));
+  };
+  int32_t* out = expanded.data();
+  for (int o = 0; o < outputs; ++o) {
+    for (int g = 0; g < groups; ++g) {
+      const size_t at = static_cast<size_t>(o) * s.taps + g * 4;
+      for (const std::vector<int16_t>* w : {&s.lo, &s.hi}) {
+        for (int j = 0; j < 8; ++j) *out++ = pair(w->data() + at + (j < 4 ? 0 : 2));
+      }
+    }
+  }
+  return expanded;
+}
+
 // (hi << 15) + lo + rounding, >> 22: the 32-bit sums Pillow computes, then shifted.
 __attribute__((target("avx2"))) inline __m128i Combine(__m128i lo, __m128i hi) {
   const __m128i sum = _mm_add_epi32(_mm_slli_epi32(hi, 15), lo);
@@ -50,12 +73,13 @@ __attribute__((target("avx2"))) void HorizontalPass3Avx2(const cv::Mat& src, int
                                                          const Coefficients& c, cv::Mat& dst,
                                                          int begin, int end) {
   const SplitWeights s = Split(c, col0, dst.cols, /*multiple=*/4);
+  const std::vector<int32_t> weights = ExpandForHorizontal(s, dst.cols);
+  const int groups = s.taps / 4;
   // Four taps per step: lane 0 pairs pixels (x, x+1), lane 1 pairs (x+2, x+3),
   // as 16-bit (B, B'), (G, G'), (R, R'), (0, 0).
   const __m256i shuffle =
       _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,  //
                        6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1, -1, -1, -1, -1);
-  const __m256i pair_index = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
   const int row_bytes = src.cols * 3;
   for (int r = begin; r < end; ++r) {
     const uint8_t* in = src.ptr<uint8_t>(row0 + r);
@@ -73,22 +97,16 @@ __attribute__((target("avx2"))) void HorizontalPass3Avx2(const cv::Mat& src, int
         for (int ch = 0; ch < 3; ++ch) out[xo * 3 + ch] = Clip8(ss[ch]);
         continue;
       }
-      const int16_t* lo = &s.lo[static_cast<size_t>(xo) * s.taps];
-      const int16_t* hi = &s.hi[static_cast<size_t>(xo) * s.taps];
+      const __m256i* w =
+          reinterpret_cast<const __m256i*>(weights.data()) + static_cast<size_t>(xo) * groups * 2;
       __m256i acc_lo = _mm256_setzero_si256();
       __m256i acc_hi = _mm256_setzero_si256();
-      for (int t = 0; t < s.taps; t += 4) {
+      for (int g = 0; g < groups; ++g, w += 2) {
         const __m256i px = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128(
-                                                   reinterpret_cast<const __m128i*>(p + 3 * t))),
+                                                   reinterpret_cast<const __m128i*>(p + 12 * g))),
                                                shuffle);
-        const __m256i wl = _mm256_permutevar8x32_epi32(
-            _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(lo + t))),
-            pair_index);
-        const __m256i wh = _mm256_permutevar8x32_epi32(
-            _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(hi + t))),
-            pair_index);
-        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(px, wl));
-        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(px, wh));
+        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(px, _mm256_loadu_si256(w)));
+        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(px, _mm256_loadu_si256(w + 1)));
       }
       const __m128i sum_lo =
           _mm_add_epi32(_mm256_castsi256_si128(acc_lo), _mm256_extracti128_si256(acc_lo, 1));

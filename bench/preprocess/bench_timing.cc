@@ -24,12 +24,13 @@ double MedianMs(int iterations, const std::function<void()>& body) {
 
 bool RunPilBaseline(const std::string& python, const std::string& script,
                     const std::vector<std::string>& files, const std::vector<int>& iterations,
-                    std::vector<double>* ms_per_image, std::string* error) {
+                    int rounds, std::vector<double>* ms_per_image, std::string* error) {
   // Paths are ours (generated under --out-dir), quoted for the shell.
   std::string command = "'" + python + "' '" + script + "'";
   for (const auto& f : files) command += " '" + f + "'";
   command += " --iterations";
   for (int n : iterations) command += " " + std::to_string(n);
+  command += " --rounds " + std::to_string(rounds);
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   if (!pipe) return *error = "cannot run " + command, false;
   std::string output;

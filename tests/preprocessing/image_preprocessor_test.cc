@@ -54,7 +54,7 @@ cv::Mat SmoothBgr(int width, int height) {
 
 int MaxAbsDiff(const cv::Mat& a, const cv::Mat& b) {
   if (a.size() != b.size() || a.type() != b.type()) return 256;
-  return static_cast<int>(cv::norm(a, b, cv::NORM_INF));
+  return static_cast<int>(cv::norm(a, b, /*normType=*/cv::NORM_INF));
 }
 
 TEST(ImagePreprocessorTest, LosslessFormatsDecodeToTheSamePixels) {

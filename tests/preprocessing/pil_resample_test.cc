@@ -99,7 +99,7 @@ int MaxAbsDiff(const cv::Mat& a, const cv::Mat& b) {
   EXPECT_EQ(a.size(), b.size());
   EXPECT_EQ(a.type(), b.type());
   if (a.size() != b.size() || a.type() != b.type()) return 256;
-  return static_cast<int>(cv::norm(a, b, cv::NORM_INF));
+  return static_cast<int>(cv::norm(a, b, /*normType=*/cv::NORM_INF));
 }
 
 struct Case {
