@@ -1,7 +1,6 @@
 #include "server/inference_pipeline.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <exception>
 
