@@ -2,6 +2,7 @@
 // functions marked target("avx2") use AVX2; callers check CpuHasAvx2() first.
 #include <immintrin.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "preprocessing/pil_resample_internal.h"
@@ -65,7 +66,9 @@ __attribute__((target("avx2"))) inline __m128i Combine(__m128i lo, __m128i hi) {
 }  // namespace
 
 bool CpuHasAvx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
+  // VIT_DISABLE_AVX2=1 forces the portable kernels (tests run both).
+  static const bool has =
+      __builtin_cpu_supports("avx2") && std::getenv("VIT_DISABLE_AVX2") == nullptr;
   return has;
 }
 

@@ -26,7 +26,7 @@ inline uint8_t Clip8(int32_t v) {
   return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-// True when the CPU runs the AVX2 kernels below.
+// True when the CPU runs the AVX2 kernels below and VIT_DISABLE_AVX2 is unset.
 bool CpuHasAvx2();
 
 // AVX2 kernels, bit-identical to the scalar passes: the 22-bit weights are split
