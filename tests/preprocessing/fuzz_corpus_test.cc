@@ -27,11 +27,13 @@ constexpr int kCases = 3000;
 
 using Bytes = std::vector<uint8_t>;
 
-std::vector<Bytes> Seeds() {
+// The real test images, then small re-encodings (`*small_seeds` of them, at the end).
+std::vector<Bytes> Seeds(size_t* small_seeds) {
   std::vector<Bytes> seeds;
   for (const auto& entry : std::filesystem::directory_iterator(testing::TestImagesDir())) {
     seeds.push_back(testing::ReadBytes(entry.path().string()));
   }
+  const size_t real = seeds.size();
   // Small images keep the corpus fast; one per format the decoder accepts.
   cv::Mat small = cv::imread(testing::TestImagesDir() + "/chelsea.png");
   cv::resize(small, small, /*dsize=*/cv::Size(48, 32), /*fx=*/0, /*fy=*/0,
@@ -44,6 +46,7 @@ std::vector<Bytes> Seeds() {
   seeds.push_back(testing::Encode(gray, ".pgm"));
   seeds.push_back(testing::Encode(gray, ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}));
   seeds.push_back(testing::WithJpegExif(testing::Encode(small, ".jpg"), 6));
+  *small_seeds = seeds.size() - real;
   return seeds;
 }
 
@@ -95,8 +98,10 @@ Bytes Mutate(const Bytes& seed, std::mt19937_64& rng) {
 }
 
 TEST(PreprocessFuzzCorpus, RandomAndMutatedBytesNeverCrash) {
-  const std::vector<Bytes> seeds = Seeds();
-  ASSERT_GE(seeds.size(), 20u);
+  size_t small_seeds = 0;
+  const std::vector<Bytes> seeds = Seeds(&small_seeds);
+  ASSERT_GE(seeds.size(), small_seeds + 10);
+  for (const Bytes& seed : seeds) ASSERT_FALSE(seed.empty());
   PreprocessSpec spec;  // torchvision preset: bilinear 256 -> 224
   PreprocessOptions options;
   options.max_pixels = 4'000'000;  // corrupted headers must not make the corpus slow
@@ -114,7 +119,6 @@ TEST(PreprocessFuzzCorpus, RandomAndMutatedBytesNeverCrash) {
   std::map<StatusCode, int> errors;
   for (int i = 0; i < kCases; ++i) {
     // Two thirds of the cases mutate the small re-encodings (fast to decode).
-    const size_t small_seeds = 11;
     const size_t pick = rng() % 3 != 0 ? seeds.size() - 1 - (rng() % small_seeds)
                                        : rng() % (seeds.size() - small_seeds);
     const Bytes input = Mutate(seeds[pick], rng);
