@@ -1,0 +1,211 @@
+#include "score/grpc_backend.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+namespace vit::score {
+namespace {
+
+bool Retryable(int code) {
+  return code == grpc::StatusCode::RESOURCE_EXHAUSTED || code == grpc::StatusCode::UNAVAILABLE;
+}
+
+Status ToStatus(const grpc::Status& status) {
+  return {FromGrpcCode(status.error_code()), status.error_message()};
+}
+
+}  // namespace
+
+StatusCode FromGrpcCode(int code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return StatusCode::kOk;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return StatusCode::kInvalidArgument;
+    case grpc::StatusCode::NOT_FOUND:
+      return StatusCode::kNotFound;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return StatusCode::kResourceExhausted;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return StatusCode::kDeadlineExceeded;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::CANCELLED:
+      return StatusCode::kUnavailable;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return StatusCode::kFailedPrecondition;
+    case grpc::StatusCode::DATA_LOSS:
+      return StatusCode::kDataLoss;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return StatusCode::kUnimplemented;
+    default:
+      return StatusCode::kInternal;
+  }
+}
+
+StatusOr<std::unique_ptr<GrpcBackend>> GrpcBackend::Connect(const RemoteOptions& options) {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(64 << 20);
+  arguments.SetMaxSendMessageSize(static_cast<int>(options.max_file_bytes) + (1 << 20));
+  auto channel =
+      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
+  std::unique_ptr<GrpcBackend> backend(new GrpcBackend(options, std::move(channel)));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(options.connect_timeout_ms));
+  context.set_wait_for_ready(true);  // the server may still be warming up
+  const grpc::Status status =
+      backend->stub_->GetModelInfo(&context, v1::GetModelInfoRequest(), &backend->model_);
+  if (!status.ok()) {
+    return UnavailableError("vit-server at " + options.server +
+                            ": GetModelInfo failed: " + ToStatus(status).ToString());
+  }
+  return backend;
+}
+
+GrpcBackend::~GrpcBackend() {
+  if (stream_) CloseStream(/*cancel=*/true);
+}
+
+std::string GrpcBackend::Describe() const {
+  return model_.id() + " (" + model_.architecture() + ", " + model_.dtype() + ", vit-server at " +
+         options_.server + ")";
+}
+
+Status GrpcBackend::Prepare(const std::string& path, PreparedInput* input) const {
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  if (!file) return NotFoundError(path + ": cannot open file");
+  const std::streamoff size = file.tellg();
+  if (size < 0) return NotFoundError(path + ": cannot read file");
+  if (static_cast<size_t>(size) > options_.max_file_bytes) {
+    return InvalidArgumentError(path + ": file is " + std::to_string(size) +
+                                " bytes, more than the limit of " +
+                                std::to_string(options_.max_file_bytes));
+  }
+  input->bytes.resize(static_cast<size_t>(size));
+  file.seekg(0);
+  if (!file.read(input->bytes.data(), size)) return DataLossError(path + ": read error");
+  return Status::Ok();
+}
+
+void GrpcBackend::OpenStream() {
+  stream_ = std::make_unique<Stream>();
+  stream_->context.set_wait_for_ready(true);
+  stream_->call = stub_->ClassifyStream(&stream_->context);
+  Stream* stream = stream_.get();
+  stream_->reader = std::thread([stream] {
+    v1::ClassifyStreamResponse response;
+    while (stream->call->Read(&response)) {
+      std::lock_guard<std::mutex> lock(stream->mu);
+      stream->responses[response.request_id()] = std::move(response);
+      stream->changed.notify_all();
+    }
+    std::lock_guard<std::mutex> lock(stream->mu);
+    stream->ended = true;
+    stream->changed.notify_all();
+  });
+}
+
+Status GrpcBackend::CloseStream(bool cancel) {
+  if (cancel) {
+    stream_->context.TryCancel();
+  } else {
+    stream_->call->WritesDone();
+  }
+  stream_->reader.join();
+  const grpc::Status status = stream_->call->Finish();
+  stream_.reset();
+  return cancel ? Status::Ok() : ToStatus(status);
+}
+
+bool GrpcBackend::SendAndCollect(const std::vector<PreparedInput*>& inputs,
+                                 std::vector<size_t>* pending, std::vector<ScoreResult>* results,
+                                 std::vector<int>* tries) {
+  if (!stream_) OpenStream();
+  std::unordered_map<uint64_t, size_t> waiting;  // request id -> input index
+  std::vector<size_t> still_pending;
+  v1::ClassifyRequest request;
+  request.set_top_k(options_.top_k);
+  bool write_failed = false;
+  for (const size_t index : *pending) {
+    if (write_failed) {
+      still_pending.push_back(index);
+      continue;
+    }
+    request.set_request_id(next_request_id_++);
+    request.set_image(inputs[index]->bytes);
+    if (!stream_->call->Write(request)) {
+      write_failed = true;
+      still_pending.push_back(index);
+      continue;
+    }
+    waiting.emplace(request.request_id(), index);
+  }
+  {
+    std::unique_lock<std::mutex> lock(stream_->mu);
+    stream_->changed.wait(lock, [&] {
+      if (stream_->ended) return true;
+      for (const auto& entry : waiting) {
+        if (!stream_->responses.count(entry.first)) return false;
+      }
+      return true;
+    });
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      auto found = stream_->responses.find(it->first);
+      if (found == stream_->responses.end()) {
+        ++it;
+        continue;
+      }
+      const size_t index = it->second;
+      const v1::ClassifyStreamResponse& response = found->second;
+      ScoreResult& result = (*results)[index];
+      ++(*tries)[index];
+      result.predictions.clear();
+      if (response.code() != 0) {
+        result.status = Status(FromGrpcCode(response.code()), response.message());
+      } else {
+        result.status = Status::Ok();
+        for (const v1::Prediction& p : response.result().predictions())
+          result.predictions.push_back({p.class_index(), p.label(), p.probability()});
+      }
+      if (Retryable(response.code()) && (*tries)[index] < options_.attempts)
+        still_pending.push_back(index);
+      stream_->responses.erase(found);
+      it = waiting.erase(it);
+    }
+  }
+  // Unanswered requests: the stream broke; they are sent again on a new one.
+  for (const auto& entry : waiting) still_pending.push_back(entry.second);
+  const bool broken = write_failed || !waiting.empty();
+  if (broken) CloseStream(/*cancel=*/true);
+  *pending = std::move(still_pending);
+  return !broken;
+}
+
+Status GrpcBackend::Score(const std::vector<PreparedInput*>& inputs,
+                          std::vector<ScoreResult>* results) {
+  results->assign(inputs.size(), ScoreResult{});
+  for (ScoreResult& result : *results)
+    result.status = UnavailableError("no answer from vit-server at " + options_.server);
+  std::vector<size_t> pending(inputs.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  std::vector<int> tries(inputs.size(), 0);
+  int broken_streams = 0;
+  while (!pending.empty()) {
+    if (!SendAndCollect(inputs, &pending, results, &tries)) {
+      if (++broken_streams >= options_.attempts) {
+        return UnavailableError("vit-server at " + options_.server + ": ClassifyStream failed " +
+                                std::to_string(broken_streams) + " times in a row");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 << broken_streams));
+      continue;
+    }
+    broken_streams = 0;
+    if (!pending.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Status::Ok();
+}
+
+}  // namespace vit::score

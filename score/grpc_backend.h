@@ -1,0 +1,81 @@
+// Scores through a running vit-server: files are read on the pipeline's
+// workers and sent over one ClassifyStream; the server decodes, batches and
+// runs the model. Responses arrive in completion order and are matched by
+// request_id. Per-image RESOURCE_EXHAUSTED / UNAVAILABLE answers are retried;
+// a broken stream is reopened; only when that keeps failing does Score fail.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "score/scoring_backend.h"
+#include "vit/v1/vit.grpc.pb.h"
+
+namespace vit::score {
+
+struct RemoteOptions {
+  /// HOST:PORT of the vit-server (plaintext).
+  std::string server;
+  /// Predictions per file.
+  int top_k = 5;
+  /// Largest file sent; bigger files fail with INVALID_ARGUMENT. Default 16 MiB
+  /// (vit-server's default --max-message-bytes).
+  size_t max_file_bytes = size_t{16} << 20;
+  /// Deadline of GetModelInfo when connecting, in milliseconds. Default 10000.
+  int connect_timeout_ms = 10000;
+  /// Tries per batch (stream reopened) and per image (retryable codes). Default 4.
+  int attempts = 4;
+};
+
+class GrpcBackend final : public ScoringBackend {
+ public:
+  /// Connects and asks the server for its model (UNAVAILABLE when unreachable).
+  static StatusOr<std::unique_ptr<GrpcBackend>> Connect(const RemoteOptions& options);
+  ~GrpcBackend() override;
+
+  std::string Describe() const override;
+  int num_classes() const override { return model_.num_classes(); }
+  Status Prepare(const std::string& path, PreparedInput* input) const override;
+  Status Score(const std::vector<PreparedInput*>& inputs,
+               std::vector<ScoreResult>* results) override;
+
+ private:
+  // One ClassifyStream call and the thread that reads its responses.
+  struct Stream {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReaderWriter<v1::ClassifyRequest, v1::ClassifyStreamResponse>> call;
+    std::thread reader;
+    std::mutex mu;  // guards responses and ended
+    std::condition_variable changed;
+    std::unordered_map<uint64_t, v1::ClassifyStreamResponse> responses;
+    bool ended = false;
+  };
+
+  GrpcBackend(const RemoteOptions& options, std::shared_ptr<grpc::Channel> channel)
+      : options_(options), channel_(std::move(channel)), stub_(v1::VitService::NewStub(channel_)) {}
+  void OpenStream();
+  // Ends the call: cancels it when `cancel`, else half-closes and drains it.
+  Status CloseStream(bool cancel);
+  // Sends `pending` (indices into inputs) once; answered ones leave `pending`.
+  bool SendAndCollect(const std::vector<PreparedInput*>& inputs, std::vector<size_t>* pending,
+                      std::vector<ScoreResult>* results, std::vector<int>* tries);
+
+  const RemoteOptions options_;
+  const std::shared_ptr<grpc::Channel> channel_;
+  const std::unique_ptr<v1::VitService::Stub> stub_;
+  v1::ModelInfo model_;
+  std::unique_ptr<Stream> stream_;
+  uint64_t next_request_id_ = 1;
+};
+
+/// Maps a google.rpc.Code value onto StatusCode.
+StatusCode FromGrpcCode(int code);
+
+}  // namespace vit::score

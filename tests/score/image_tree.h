@@ -1,0 +1,16 @@
+// Generated test images: small JPEG and PNG files in nested folders.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vit::score::testing {
+
+/// Writes `count` images (alternately JPEG and PNG, 24-64 px a side, varied
+/// content) under `root` in folders three levels deep; returns their paths.
+std::vector<std::string> MakeImageTree(const std::string& root, int count);
+
+/// Writes `count` width x height JPEGs (quality 90) of smooth random content.
+void MakeJpegs(const std::string& root, int count, int width, int height);
+
+}  // namespace vit::score::testing
