@@ -39,6 +39,7 @@ Status CheckOptions(const ScoreOptions& o) {
   if (o.workers < 0) return InvalidArgumentError("--workers must be >= 0");
   if (o.top_k < 1) return InvalidArgumentError("--top-k must be >= 1");
   if (o.max_pixels < 1) return InvalidArgumentError("--max-pixels must be >= 1");
+  if (o.connect_timeout_s <= 0) return InvalidArgumentError("--connect-timeout must be > 0");
   if (!o.server.empty() && !o.embeddings.empty()) {
     return InvalidArgumentError(
         "--embeddings needs the model in process: ClassifyStream returns no embeddings");
@@ -56,6 +57,7 @@ StatusOr<std::unique_ptr<ScoringBackend>> MakeBackend(const ScoreOptions& o) {
     RemoteOptions remote;
     remote.server = o.server;
     remote.top_k = o.top_k;
+    remote.connect_timeout_ms = static_cast<int>(o.connect_timeout_s * 1000);
     if (o.max_file_bytes > 0) remote.max_file_bytes = o.max_file_bytes;
     auto backend = GrpcBackend::Connect(remote);
     if (!backend.ok()) return backend.status();

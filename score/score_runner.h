@@ -39,6 +39,8 @@ struct ScoreOptions {
   std::string shard;
   /// HOST:PORT of a vit-server to score through; "" = in process. Default "".
   std::string server;
+  /// How long to wait for the vit-server to answer GetModelInfo, in seconds. Default 10.
+  double connect_timeout_s = 10;
   /// Inference dtype in process: "auto", "fp32" or "bf16". Default "auto".
   std::string dtype = "auto";
   /// Show progress (bar on a terminal, a line every few seconds otherwise). Default true.

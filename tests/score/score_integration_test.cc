@@ -236,7 +236,8 @@ TEST(ScoreTestdataTest, EveryFileOnceWithReasonsForFailuresAndModelScores) {
 TEST(ScoreTestdataTest, JsonlAndEmbeddingsSideFile) {
   TempDir dir;
   const std::string root = MakeBadInputFolder(dir);
-  const ProcessResult run = Score({root, "-o", dir / "s.jsonl", "--embeddings", dir / "e.jsonl"});
+  const ProcessResult run = Score(
+      {root, "-o", dir / "s.jsonl", "--embeddings", dir / "e.jsonl", "--max-pixels", "4000000"});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   const auto rows = testing::ReadLines(dir / "s.jsonl");
   const auto embeddings = testing::ReadLines(dir / "e.jsonl");
@@ -298,8 +299,9 @@ TEST_F(ScoreIntegrationTest, ServerModeEqualsInProcess) {
 TEST(ScoreServerTest, UnreachableServerIsASetupError) {
   TempDir dir;
   testing::WriteFile(dir / "a.jpg", "x");
-  const ProcessResult run =
-      RunProcess(VIT_SCORE_BINARY, {dir / "a.jpg", "-o", dir / "o.csv", "--server", "127.0.0.1:1"});
+  const ProcessResult run = RunProcess(
+      VIT_SCORE_BINARY,
+      {dir / "a.jpg", "-o", dir / "o.csv", "--server", "127.0.0.1:1", "--connect-timeout", "1"});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("127.0.0.1:1"), std::string::npos) << run.output;
 }

@@ -47,6 +47,9 @@ void AddScoreFlags(CLI::App* app, ScoreOptions* o) {
                   "HOST:PORT of a vit-server to score through (ClassifyStream); \"\" = in process")
       ->envname("VIT_SERVER")
       ->capture_default_str();
+  app->add_option("--connect-timeout", o->connect_timeout_s,
+                  "Seconds to wait for the --server to answer before giving up (exit 1)")
+      ->capture_default_str();
   app->add_option("--dtype", o->dtype, "In-process inference dtype")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
       ->envname("VIT_DTYPE")
