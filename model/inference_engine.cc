@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "model/cpu_features.h"
+#include "model/fast/fast_vit_runner.h"
 #include "model/model_loader.h"
 
 namespace vit {
@@ -23,17 +24,38 @@ StatusOr<torch::ScalarType> ResolveDtype(const std::string& dtype) {
   return InvalidArgumentError("unknown dtype '" + dtype + "' (expected auto, fp32 or bf16)");
 }
 
+StatusOr<bool> ResolveFastBackend(const std::string& option) {
+  std::string backend = option;
+  if (backend.empty()) {
+    const char* env = std::getenv("VIT_ENGINE");
+    backend = env != nullptr ? env : "";
+  }
+  if (backend.empty() || backend == "fast") return true;
+  if (backend == "reference") return false;
+  return InvalidArgumentError("unknown engine backend '" + backend +
+                              "' (expected fast or reference)");
+}
+
 class TorchInferenceEngine final : public InferenceEngine {
  public:
-  TorchInferenceEngine(LoadedModel model, torch::ScalarType dtype, int threads)
-      : model_(std::move(model)), dtype_(dtype) {
-    if (dtype_ != torch::kFloat32) model_.net->to(dtype_);
+  TorchInferenceEngine(LoadedModel model, torch::ScalarType dtype, int threads, bool fast)
+      : model_(std::move(model)), dtype_(dtype), threads_(threads) {
+    for (const auto& p : model_.net->parameters()) info_.num_parameters += p.numel();
+    const auto& pre = model_.inferred.preprocess;
+    if (fast) {
+      // Packs the weights and frees the module's float32 copies of them.
+      fast::FastVitOptions fast_options;
+      fast_options.bf16 = dtype_ == torch::kBFloat16;
+      fast_ = std::make_unique<fast::FastVitRunner>(model_.net, pre.grid_height(), pre.grid_width(),
+                                                    fast_options);
+    } else if (dtype_ != torch::kFloat32) {
+      model_.net->to(dtype_);
+    }
     const auto& inferred = model_.inferred;
     info_.id = fs::path(model_.folder).filename().string();
     info_.path = model_.folder;
     info_.source_format = inferred.source_format;
     info_.architecture = inferred.vit.ToString();
-    for (const auto& p : model_.net->parameters()) info_.num_parameters += p.numel();
     info_.num_classes = inferred.vit.num_classes;
     info_.feature_dim = inferred.vit.feature_dim();
     info_.labels = inferred.labels;
@@ -51,6 +73,14 @@ class TorchInferenceEngine final : public InferenceEngine {
     const auto& pre = info_.preprocess;
     try {
       torch::InferenceMode inference_mode;
+      // The calling thread's OpenMP team size is what oneDNN and LibTorch use.
+      if (torch::get_num_threads() != threads_) torch::set_num_threads(threads_);
+      if (fast_) {
+        auto out = fast_->Run(tokens, batch);
+        CopyOut(out.logits, logits);
+        CopyOut(out.features, features);
+        return Status::Ok();
+      }
       auto input =
           torch::from_blob(const_cast<float*>(tokens), {batch, pre.num_patches(), pre.token_dim()});
       if (dtype_ != torch::kFloat32) input = input.to(dtype_);
@@ -74,6 +104,8 @@ class TorchInferenceEngine final : public InferenceEngine {
 
   LoadedModel model_;
   torch::ScalarType dtype_;
+  int threads_;
+  std::unique_ptr<fast::FastVitRunner> fast_;  // null: the reference module runs
   ModelInfo info_;
 };
 
@@ -89,6 +121,8 @@ StatusOr<std::unique_ptr<InferenceEngine>> InferenceEngine::Load(const std::stri
                                                                  const EngineOptions& options) {
   auto dtype = ResolveDtype(options.dtype);
   if (!dtype.ok()) return dtype.status();
+  auto fast = ResolveFastBackend(options.backend);
+  if (!fast.ok()) return fast.status();
   if (options.threads < 0)
     return InvalidArgumentError("threads must be >= 0, got " + std::to_string(options.threads));
   const int threads = options.threads > 0
@@ -99,9 +133,13 @@ StatusOr<std::unique_ptr<InferenceEngine>> InferenceEngine::Load(const std::stri
   const std::string dir = model_dir.empty() ? DefaultModelDir() : model_dir;
   auto model = LoadModelFolder(dir);
   if (!model.ok()) return model.status();
-  std::unique_ptr<InferenceEngine> engine =
-      std::make_unique<TorchInferenceEngine>(std::move(*model), *dtype, threads);
-  return engine;
+  try {
+    std::unique_ptr<InferenceEngine> engine =
+        std::make_unique<TorchInferenceEngine>(std::move(*model), *dtype, threads, *fast);
+    return engine;
+  } catch (const std::exception& e) {
+    return InternalError(std::string("preparing the model for inference failed: ") + e.what());
+  }
 }
 
 std::string DefaultModelDir() {

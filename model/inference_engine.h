@@ -17,6 +17,10 @@ struct EngineOptions {
   std::string dtype = "auto";
   /// LibTorch intra-op threads; 0 = all cores (std::thread::hardware_concurrency()).
   int threads = 0;
+  /// "fast" (weights prepacked for oneDNN, fused kernels: model/fast/) or
+  /// "reference" (the LibTorch module; bf16 there is module->to(kBFloat16)).
+  /// Empty = $VIT_ENGINE when set, else "fast".
+  std::string backend;
 };
 
 class InferenceEngine {

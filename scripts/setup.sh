@@ -17,6 +17,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # Python test clients and baselines (Debian's /usr/bin/python3)
   python3 python3-numpy python3-torch python3-torchvision python3-grpcio python3-grpc-tools python3-opencv python3-pil
+  # container smoke test (docker/smoke-test.sh) without a Docker daemon: podman
+  podman runc debootstrap uidmap fuse-overlayfs
 )
 
 missing=()

@@ -1,0 +1,87 @@
+#include "model/fast/fast_attention.h"
+
+#include <algorithm>
+
+#include "model/fast/dnnl_context.h"
+
+namespace vit::fast {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+namespace {
+
+constexpr int64_t kScoreBytesPerChunk = int64_t{4} << 20;
+
+}  // namespace
+
+FastAttention::FastAttention(int64_t heads, int64_t head_dim, int64_t tokens, dt act_dt)
+    : heads_(heads),
+      head_dim_(head_dim),
+      tokens_(tokens),
+      act_dt_(act_dt),
+      act_bytes_(act_dt == dt::bf16 ? 2 : 4) {
+  const int64_t per_image = heads_ * tokens_ * tokens_ * int64_t{sizeof(float)};
+  chunk_ = std::max<int64_t>(1, kScoreBytesPerChunk / per_image);
+}
+
+FastAttention::Plan& FastAttention::PlanFor(int64_t images) {
+  auto it = plans_.find(images);
+  if (it != plans_.end()) return it->second;
+  const int64_t t = tokens_, h = heads_, d = head_dim_, dim = heads_ * head_dim_;
+  const int64_t row = 3 * dim;  // one token's q, k and v
+  auto& engine = CpuEngine();
+  dnnl::memory::desc q_md({images, h, t, d}, act_dt_, {t * row, d, row, 1});
+  dnnl::memory::desc kt_md({images, h, d, t}, act_dt_, {t * row, d, 1, row});
+  dnnl::memory::desc s_md({images, h, t, t}, dt::f32, tag::abcd);
+  dnnl::memory::desc p_md({images, h, t, t}, act_dt_, tag::abcd);
+  dnnl::memory::desc v_md({images, h, t, d}, act_dt_, {t * row, d, row, 1});
+  dnnl::memory::desc o_md({images, h, t, d}, act_dt_, {t * dim, d, dim, 1});
+
+  dnnl::matmul::primitive_desc qk_pd(dnnl::matmul::desc(q_md, kt_md, s_md), engine);
+  dnnl::softmax_v2_forward::primitive_desc sm_pd(
+      dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference,
+                                     dnnl::algorithm::softmax_accurate, s_md, p_md, /*axis=*/3),
+      engine);
+  dnnl::matmul::primitive_desc pv_pd(dnnl::matmul::desc(p_md, v_md, o_md), engine);
+
+  if (scores_.empty()) {
+    scores_.resize(static_cast<size_t>(chunk_ * h * t * t));
+    if (act_dt_ == dt::bf16) probs_.resize(scores_.size());
+  }
+  void* probs = act_dt_ == dt::bf16 ? static_cast<void*>(probs_.data()) : scores_.data();
+  Plan plan{dnnl::matmul(qk_pd),
+            dnnl::softmax_v2_forward(sm_pd),
+            dnnl::matmul(pv_pd),
+            dnnl::memory(q_md, engine, nullptr),
+            dnnl::memory(kt_md, engine, nullptr),
+            dnnl::memory(s_md, engine, scores_.data()),
+            dnnl::memory(s_md, engine, scores_.data()),
+            dnnl::memory(p_md, engine, probs),
+            dnnl::memory(v_md, engine, nullptr),
+            dnnl::memory(o_md, engine, nullptr)};
+  return plans_.emplace(images, std::move(plan)).first->second;
+}
+
+void FastAttention::Run(const void* qkv, void* out, int64_t batch) {
+  const int64_t dim = heads_ * head_dim_;
+  const auto* base = static_cast<const char*>(qkv);
+  auto* out_base = static_cast<char*>(out);
+  auto& stream = CpuStream();
+  for (int64_t first = 0; first < batch; first += chunk_) {
+    const int64_t images = std::min(chunk_, batch - first);
+    Plan& plan = PlanFor(images);
+    const char* src = base + first * tokens_ * 3 * dim * act_bytes_;
+    plan.q.set_data_handle(const_cast<char*>(src));
+    plan.k.set_data_handle(const_cast<char*>(src + dim * act_bytes_));
+    plan.v.set_data_handle(const_cast<char*>(src + 2 * dim * act_bytes_));
+    plan.out.set_data_handle(out_base + first * tokens_ * dim * act_bytes_);
+    plan.qk.execute(
+        stream, {{DNNL_ARG_SRC, plan.q}, {DNNL_ARG_WEIGHTS, plan.k}, {DNNL_ARG_DST, plan.scores}});
+    plan.softmax.execute(stream, {{DNNL_ARG_SRC, plan.probs_in}, {DNNL_ARG_DST, plan.probs}});
+    plan.pv.execute(
+        stream, {{DNNL_ARG_SRC, plan.probs}, {DNNL_ARG_WEIGHTS, plan.v}, {DNNL_ARG_DST, plan.out}});
+  }
+}
+
+}  // namespace vit::fast

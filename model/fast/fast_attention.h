@@ -1,0 +1,43 @@
+// Multi-head self-attention on oneDNN, straight from the fused qkv output:
+// batched Q K^T (all heads of a chunk of images in one matmul, read in place
+// through strides), an accurate float32 softmax, and P V written directly in
+// the [batch, tokens, heads * head_dim] layout the output projection reads.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace vit::fast {
+
+class FastAttention {
+ public:
+  /// `act_dt` is the dtype of qkv and of the output (f32 or bf16).
+  FastAttention(int64_t heads, int64_t head_dim, int64_t tokens, dnnl::memory::data_type act_dt);
+
+  /// qkv [batch, tokens, 3, heads, head_dim] with q already scaled by
+  /// 1/sqrt(head_dim) -> out [batch, tokens, heads * head_dim].
+  void Run(const void* qkv, void* out, int64_t batch);
+
+ private:
+  struct Plan {
+    dnnl::matmul qk;
+    dnnl::softmax_v2_forward softmax;
+    dnnl::matmul pv;
+    dnnl::memory q, k, scores, probs_in, probs, v, out;
+  };
+  Plan& PlanFor(int64_t images);
+
+  int64_t heads_, head_dim_, tokens_;
+  dnnl::memory::data_type act_dt_;
+  int64_t act_bytes_;
+  /// Images per attention chunk: keeps the score matrices cache-sized.
+  int64_t chunk_;
+  std::vector<float> scores_;    // [chunk, heads, tokens, tokens]
+  std::vector<uint16_t> probs_;  // bf16 probabilities (unused for f32)
+  std::unordered_map<int64_t, Plan> plans_;
+};
+
+}  // namespace vit::fast

@@ -1,0 +1,25 @@
+// Small vectorized kernels of the fast path: the parts of a ViT that are not
+// matrix products. AVX-512 (with AVX512-BF16 for bf16 output) where the CPU
+// has it, portable loops otherwise; parallel over rows with LibTorch's pool.
+#pragma once
+
+#include <cstdint>
+
+namespace vit::fast {
+
+/// Row-wise LayerNorm of `x` [rows, dim] (float32) into `out` [rows, dim],
+/// float32 or, with `out_bf16`, bfloat16 (round to nearest even). Mean and
+/// variance are computed in float32 in two passes (as LibTorch does).
+void LayerNorm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta,
+               float eps, void* out, bool out_bf16);
+
+/// float32 -> bfloat16, round to nearest even.
+void ConvertToBf16(const float* src, uint16_t* dst, int64_t n);
+
+/// The token sequence of a batch: x[b] = concat(prefix [num_prefix, dim],
+/// patches[b] + pos [num_patches, dim]). `patches` is [batch, num_patches, dim],
+/// `x` is [batch, num_prefix + num_patches, dim].
+void AssembleTokens(const float* patches, const float* prefix, const float* pos, int64_t batch,
+                    int64_t num_prefix, int64_t num_patches, int64_t dim, float* x);
+
+}  // namespace vit::fast
