@@ -1,5 +1,6 @@
 #include "score/grpc_backend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -127,7 +128,7 @@ bool GrpcBackend::SendAndCollect(const std::vector<PreparedInput*>& inputs,
   std::unordered_map<uint64_t, size_t> waiting;  // request id -> input index
   std::vector<size_t> still_pending;
   v1::ClassifyRequest request;
-  request.set_top_k(options_.top_k);
+  request.set_top_k(std::min(options_.top_k, model_.num_classes()));  // the server refuses more
   bool write_failed = false;
   for (const size_t index : *pending) {
     if (write_failed) {

@@ -45,7 +45,10 @@ int main(int argc, char** argv) {
   } else {
     auto rate = vit::bench::MeasureModelThroughput(throughput);
     status = rate.status();
-    if (rate.ok()) std::printf("model-only: %.1f images/s\n", *rate);
+    if (rate.ok()) {
+      std::printf("model-only: %.1f images/s, %.1f images per CPU-second\n",
+                  rate->images_per_second, rate->images_per_cpu_second);
+    }
   }
   if (!status.ok()) {
     std::fprintf(stderr, "vit-bench-score: %s\n", status.ToString().c_str());

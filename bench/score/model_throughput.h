@@ -17,7 +17,13 @@ struct ThroughputOptions {
   int images = 1000;
 };
 
-/// Images per second.
-StatusOr<double> MeasureModelThroughput(const ThroughputOptions& options);
+struct Throughput {
+  double images_per_second = 0;
+  /// Images per second of process CPU time (user + system) over the timed
+  /// loop: comparable across runs on a machine shared with other work.
+  double images_per_cpu_second = 0;
+};
+
+StatusOr<Throughput> MeasureModelThroughput(const ThroughputOptions& options);
 
 }  // namespace vit::bench
