@@ -108,7 +108,10 @@ Status ScorePipeline::RunBatch(std::vector<PreparedItem>* batch) {
   std::vector<PreparedInput*> inputs;
   for (PreparedItem& item : *batch) inputs.push_back(item.input.get());
   std::vector<ScoreResult> results;
+  const auto start = std::chrono::steady_clock::now();
   VIT_RETURN_IF_ERROR(backend_->Score(inputs, &results));
+  score_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  scored_in_batches_ += inputs.size();
   if (results.size() != batch->size()) {
     return InternalError("backend returned " + std::to_string(results.size()) +
                          " results for a batch of " + std::to_string(batch->size()));

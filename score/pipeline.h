@@ -53,6 +53,10 @@ class ScorePipeline {
   Status Run(const RowSink& sink);
   /// Files skipped because the output already had them.
   uint64_t skipped() const { return skipped_.load(); }
+  /// Time spent inside ScoringBackend::Score and the files it scored: their
+  /// ratio is the model's rate under this run's conditions (same machine load).
+  double score_seconds() const { return score_seconds_; }
+  uint64_t scored_in_batches() const { return scored_in_batches_; }
 
  private:
   struct WorkItem {
@@ -90,7 +94,9 @@ class ScorePipeline {
   std::atomic<int> workers_running_{0};
   std::atomic<uint64_t> skipped_{0};
   std::atomic<bool> cancelled_{false};
-  std::mutex fatal_mu_;  // guards fatal_
+  double score_seconds_ = 0;        // inference thread only; read after Run
+  uint64_t scored_in_batches_ = 0;  // inference thread only; read after Run
+  std::mutex fatal_mu_;             // guards fatal_
   Status fatal_;
 };
 

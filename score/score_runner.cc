@@ -137,6 +137,13 @@ int RunScore(const ScoreOptions& options) {
   reporter.Stop();
   const ProgressSnapshot summary = reporter.Snapshot();
   std::fprintf(stderr, "%s\n", FormatSummary(summary, pipeline.skipped()).c_str());
+  if (pipeline.score_seconds() > 0 && summary.elapsed_s > 0) {
+    std::fprintf(stderr,
+                 "vit-score: inference busy %.0f%% of the wall time; model alone in this run: "
+                 "%.1f images/s\n",
+                 100 * pipeline.score_seconds() / summary.elapsed_s,
+                 pipeline.scored_in_batches() / pipeline.score_seconds());
+  }
   if (!status.ok()) {
     Error("stopped: " + status.ToString() + " (rows written so far are kept; rerun to resume)");
     return kExitUsage;

@@ -30,8 +30,8 @@ else
   default_name="default architecture (random weights; vit-fashion-mnist not trained yet)"
 fi
 
-echo "| model | model only (img/s) | vit-score (img/s) | ratio | model only (img/CPU-s) | vit-score (img/CPU-s) | ratio |"
-echo "|---|---|---|---|---|---|---|"
+echo "| model | model only, img/s (all rounds / best round) | vit-score, img/s | inference busy | model inside the run, img/s | vit-score / model inside the run |"
+echo "|---|---|---|---|---|---|"
 for entry in "default|$default_model" "ViT-S/16 (random weights)|$work/vit-s16"; do
   name=${entry%%|*}
   model=${entry#*|}
@@ -39,15 +39,13 @@ for entry in "default|$default_model" "ViT-S/16 (random weights)|$work/vit-s16";
   line=$("$bin/vit-bench-score" model-throughput --model "$model" --batch-size "$batch" \
     --images "$model_images")
   model_only=$(sed -n 's/^model-only: \([0-9.]*\) images\/s.*/\1/p' <<< "$line")
-  model_cpu=$(sed -n 's/.*, \([0-9.]*\) images per CPU-second$/\1/p' <<< "$line")
+  model_best=$(sed -n 's/.*best round \([0-9.]*\) images\/s$/\1/p' <<< "$line")
   rm -f "$work/scores.csv"
-  /usr/bin/time -f "cpu %U %S" -o "$work/time.log" \
-    "$bin/vit-score" "$work/images" --model "$model" -o "$work/scores.csv" \
+  "$bin/vit-score" "$work/images" --model "$model" -o "$work/scores.csv" \
     --batch-size "$batch" --no-progress 2> "$work/score.log"
   scored=$(sed -n 's/.* \([0-9.]*\) images\/s, wall time.*/\1/p' "$work/score.log")
-  files=$(sed -n 's/^vit-score: \([0-9]*\) files,.*/\1/p' "$work/score.log")
-  scored_cpu=$(awk -v n="$files" '/^cpu/ { printf "%.1f", n / ($2 + $3) }' "$work/time.log")
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
-  echo "| $name | $model_only | $scored | $(ratio "$scored" "$model_only") | $model_cpu |" \
-    "$scored_cpu | $(ratio "$scored_cpu" "$model_cpu") |"
+  busy=$(sed -n 's/.*inference busy \([0-9]*%\).*/\1/p' "$work/score.log")
+  inside=$(sed -n 's/.*model alone in this run: \([0-9.]*\) images\/s/\1/p' "$work/score.log")
+  ratio=$(awk -v a="$scored" -v b="$inside" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+  echo "| $name | $model_only / $model_best | $scored | $busy | $inside | $ratio |"
 done
