@@ -11,7 +11,7 @@ using tag = dnnl::memory::format_tag;
 
 namespace {
 
-constexpr int64_t kScoreBytesPerChunk = int64_t{4} << 20;
+constexpr int64_t kScoreBytesPerChunk = int64_t{8} << 20;
 
 }  // namespace
 

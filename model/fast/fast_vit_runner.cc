@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -128,27 +129,27 @@ void FastVitRunner::Reserve(int64_t batch) {
   if (batch <= reserved_batch_) return;
   const int64_t rows = batch * tokens_;
   x_.resize(static_cast<size_t>(rows * dim_));
-  patches_.resize(static_cast<size_t>(batch * num_patches_ * dim_));
   if (options_.bf16) Grow(&tokens_act_, batch * num_patches_ * token_dim_ * act_bytes_);
-  Grow(&normed_, rows * dim_ * act_bytes_);
-  Grow(&qkv_, rows * 3 * dim_ * act_bytes_);
-  Grow(&attn_out_, rows * dim_ * act_bytes_);
-  Grow(&mlp_hidden_, rows * hidden_ * act_bytes_);
+  Grow(&normed_or_attn_, rows * dim_ * act_bytes_);
+  Grow(&wide_, std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)},
+                         rows * 3 * dim_ * act_bytes_, rows * hidden_ * act_bytes_}));
   reserved_batch_ = batch;
 }
 
 void FastVitRunner::RunBlock(Block& b, int64_t batch) {
   const int64_t rows = batch * tokens_;
   const bool bf16 = options_.bf16;
-  LayerNorm(x_.data(), rows, dim_, b.norm1_weight.data(), b.norm1_bias.data(), eps_, normed_.data(),
-            bf16);
-  b.qkv->Run(normed_.data(), qkv_.data(), rows);
-  attention_->Run(qkv_.data(), attn_out_.data(), batch);
-  b.proj->Run(attn_out_.data(), x_.data(), rows);  // x += proj(attn)
-  LayerNorm(x_.data(), rows, dim_, b.norm2_weight.data(), b.norm2_bias.data(), eps_, normed_.data(),
-            bf16);
-  b.fc1->Run(normed_.data(), mlp_hidden_.data(), rows);
-  b.fc2->Run(mlp_hidden_.data(), x_.data(), rows);  // x += fc2(gelu(fc1(.)))
+  char* normed = normed_or_attn_.data();
+  char* attn_out = normed_or_attn_.data();
+  char* qkv = wide_.data();
+  char* hidden = wide_.data();
+  LayerNorm(x_.data(), rows, dim_, b.norm1_weight.data(), b.norm1_bias.data(), eps_, normed, bf16);
+  b.qkv->Run(normed, qkv, rows);
+  attention_->Run(qkv, attn_out, batch);
+  b.proj->Run(attn_out, x_.data(), rows);  // x += proj(attn)
+  LayerNorm(x_.data(), rows, dim_, b.norm2_weight.data(), b.norm2_bias.data(), eps_, normed, bf16);
+  b.fc1->Run(normed, hidden, rows);
+  b.fc2->Run(hidden, x_.data(), rows);  // x += fc2(gelu(fc1(.)))
 }
 
 VisionTransformerImpl::Outputs FastVitRunner::RunHead(int64_t batch) {
@@ -178,9 +179,10 @@ VisionTransformerImpl::Outputs FastVitRunner::Run(const float* tokens, int64_t b
                   batch * num_patches_ * token_dim_);
     src = tokens_act_.data();
   }
-  patch_embed_->Run(src, patches_.data(), batch * num_patches_);
-  AssembleTokens(patches_.data(), prefix_rows_.data(), patch_pos_.data(), batch, num_prefix_,
-                 num_patches_, dim_, x_.data());
+  auto* patches = reinterpret_cast<float*>(wide_.data());
+  patch_embed_->Run(src, patches, batch * num_patches_);
+  AssembleTokens(patches, prefix_rows_.data(), patch_pos_.data(), batch, num_prefix_, num_patches_,
+                 dim_, x_.data());
   for (auto& block : blocks_) RunBlock(block, batch);
   return RunHead(batch);
 }

@@ -64,15 +64,16 @@ class FastVitRunner {
   std::unique_ptr<FastAttention> attention_;
   int64_t packed_bytes_ = 0;
 
-  // Activations for up to reserved_batch_ images, reused across calls.
+  // Activations for up to reserved_batch_ images, reused across calls. Buffers
+  // whose lifetimes do not overlap within a block share memory.
   int64_t reserved_batch_ = 0;
   std::vector<float> x_;          // residual stream [B, T, D]
-  std::vector<float> patches_;    // patch embeddings [B, N, D]
   std::vector<char> tokens_act_;  // bf16 input tokens [B, N, K]
-  std::vector<char> normed_;      // LayerNorm output [B, T, D]
-  std::vector<char> qkv_;         // [B, T, 3D]
-  std::vector<char> attn_out_;    // [B, T, D]
-  std::vector<char> mlp_hidden_;  // [B, T, hidden]
+  /// LayerNorm output [B, T, D], then (after qkv read it) the attention output.
+  std::vector<char> normed_or_attn_;
+  /// Patch embeddings [B, N, D] (f32), then qkv [B, T, 3D], then (after the
+  /// attention read it) the MLP hidden layer [B, T, hidden].
+  std::vector<char> wide_;
 };
 
 }  // namespace vit::fast
