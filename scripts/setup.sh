@@ -7,7 +7,9 @@ PACKAGES=(
   # toolchain
   build-essential cmake pkg-config git clang-format
   # libraries
-  libtorch-dev libopencv-dev libdnnl-dev
+  libtorch-dev libopencv-dev libdnnl-dev zlib1g-dev
+  # dnnl's CMake config needs the OpenCL headers, which libdnnl-dev only recommends
+  ocl-icd-opencl-dev opencl-c-headers
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libspdlog-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
