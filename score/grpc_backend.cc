@@ -6,6 +6,8 @@
 #include <sstream>
 #include <utility>
 
+#include "server/status_mapping.h"
+
 namespace vit::score {
 namespace {
 
@@ -14,37 +16,10 @@ bool Retryable(int code) {
 }
 
 Status ToStatus(const grpc::Status& status) {
-  return {FromGrpcCode(status.error_code()), status.error_message()};
+  return {server::FromGrpcCode(status.error_code()), status.error_message()};
 }
 
 }  // namespace
-
-StatusCode FromGrpcCode(int code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return StatusCode::kOk;
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return StatusCode::kInvalidArgument;
-    case grpc::StatusCode::NOT_FOUND:
-      return StatusCode::kNotFound;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return StatusCode::kResourceExhausted;
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return StatusCode::kDeadlineExceeded;
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::CANCELLED:
-      return StatusCode::kUnavailable;
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return StatusCode::kFailedPrecondition;
-    case grpc::StatusCode::DATA_LOSS:
-      return StatusCode::kDataLoss;
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return StatusCode::kUnimplemented;
-    default:
-      return StatusCode::kInternal;
-  }
-}
 
 StatusOr<std::unique_ptr<GrpcBackend>> GrpcBackend::Connect(const RemoteOptions& options) {
   grpc::ChannelArguments arguments;
@@ -165,7 +140,8 @@ bool GrpcBackend::SendAndCollect(const std::vector<PreparedInput*>& inputs,
       ++(*tries)[index];
       result.predictions.clear();
       if (response.code() != 0) {
-        result.status = Status(FromGrpcCode(response.code()), response.message());
+        result.status = Status(server::FromGrpcCode(static_cast<grpc::StatusCode>(response.code())),
+                               response.message());
       } else {
         result.status = Status::Ok();
         for (const v1::Prediction& p : response.result().predictions())

@@ -75,7 +75,4 @@ class GrpcBackend final : public ScoringBackend {
   uint64_t next_request_id_ = 1;
 };
 
-/// Maps a google.rpc.Code value onto StatusCode.
-StatusCode FromGrpcCode(int code);
-
 }  // namespace vit::score
