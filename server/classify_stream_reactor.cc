@@ -113,6 +113,7 @@ void ClassifyStreamReactor::Advance() {
 void ClassifyStreamReactor::OnDone() {
   // Let a thread still leaving Advance() release mu_ before it is destroyed.
   { std::lock_guard<std::mutex> lock(mu_); }
+  service_->OnStreamClosed();
   delete this;
 }
 

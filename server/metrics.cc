@@ -73,6 +73,11 @@ void Metrics::CountRequest(const std::string& method, StatusCode code) {
   ++requests_[{method, StatusCodeName(code)}];
 }
 
+void Metrics::CountRequest(const std::string& method, const std::string& code_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++requests_[{method, code_name}];
+}
+
 void Metrics::ObserveLatencies(int64_t queue_us, int64_t preprocess_us, int64_t total_us) {
   std::lock_guard<std::mutex> lock(mu_);
   queue_seconds_.Observe(queue_us * 1e-6);
@@ -99,6 +104,11 @@ void Metrics::SetModelInfo(const ModelInfo& info) {
 void Metrics::SetQueueDepthFn(QueueDepthFn fn) {
   std::lock_guard<std::mutex> lock(mu_);
   queue_depth_fn_ = std::move(fn);
+}
+
+void Metrics::SetInFlightFn(InFlightFn fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_flight_fn_ = std::move(fn);
 }
 
 std::string Metrics::RenderPrometheus() const {
@@ -130,6 +140,13 @@ std::string Metrics::RenderPrometheus() const {
     Header("vit_queue_depth", "gauge", "Requests waiting, by queue.", &out);
     out += "vit_queue_depth{queue=\"preprocess\"} " + std::to_string(preprocess) + "\n";
     out += "vit_queue_depth{queue=\"batch\"} " + std::to_string(batch) + "\n";
+  }
+  if (in_flight_fn_) {
+    const auto [requests, streams] = in_flight_fn_();
+    Header("vit_requests_in_flight", "gauge", "Requests accepted and not yet answered.", &out);
+    out += "vit_requests_in_flight " + std::to_string(requests) + "\n";
+    Header("vit_streams_open", "gauge", "ClassifyStream calls open.", &out);
+    out += "vit_streams_open " + std::to_string(streams) + "\n";
   }
   if (!model_info_labels_.empty()) {
     Header("vit_model_info", "gauge", "The served model (always 1).", &out);

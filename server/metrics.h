@@ -35,17 +35,22 @@ class Metrics {
  public:
   /// Returns the preprocessing and batch queue depths at scrape time.
   using QueueDepthFn = std::function<std::pair<size_t, size_t>()>;
+  /// Returns the requests in flight and the open streams at scrape time.
+  using InFlightFn = std::function<std::pair<int64_t, int64_t>()>;
 
   Metrics();
 
   /// One finished request (or one ClassifyStream item) of RPC `method`.
   void CountRequest(const std::string& method, StatusCode code);
+  /// The same, for a gRPC code with no StatusCode (e.g. "UNAUTHENTICATED").
+  void CountRequest(const std::string& method, const std::string& code_name);
   /// Latencies of one successful request, in microseconds.
   void ObserveLatencies(int64_t queue_us, int64_t preprocess_us, int64_t total_us);
   /// One model run.
   void ObserveBatch(int batch_size, int64_t inference_us);
   void SetModelInfo(const ModelInfo& info);
   void SetQueueDepthFn(QueueDepthFn fn);
+  void SetInFlightFn(InFlightFn fn);
 
   std::string RenderPrometheus() const;
 
@@ -61,6 +66,7 @@ class Metrics {
   uint64_t images_ = 0;
   std::string model_info_labels_;
   QueueDepthFn queue_depth_fn_;
+  InFlightFn in_flight_fn_;
 };
 
 }  // namespace vit::server

@@ -11,7 +11,9 @@ void AddServerFlags(CLI::App* app, ServerOptions* o) {
   };
   add("--model", o->model_dir, "VIT_MODEL",
       "Model folder (config.json + weights); empty = the embedded default model");
-  add("--host", o->host, "VIT_HOST", "Address to bind (gRPC and metrics)");
+  add("--host", o->host, "VIT_HOST", "Address to bind (gRPC, and metrics unless --metrics-host)");
+  add("--metrics-host", o->metrics_host, "VIT_METRICS_HOST",
+      "Address the metrics listener binds; empty = same as --host");
   add("--port", o->port, "VIT_PORT", "gRPC port; 0 = any free port (logged)");
   add("--metrics-port", o->metrics_port, "VIT_METRICS_PORT",
       "Prometheus /metrics HTTP port; 0 = any free port, -1 = off");
@@ -36,6 +38,15 @@ void AddServerFlags(CLI::App* app, ServerOptions* o) {
       "Predictions returned when a request's top_k is 0");
   add("--max-stream-in-flight", o->max_stream_in_flight, "VIT_MAX_STREAM_IN_FLIGHT",
       "Requests one ClassifyStream may have in flight");
+  add("--max-in-flight-requests", o->max_in_flight_requests, "VIT_MAX_IN_FLIGHT_REQUESTS",
+      "Requests accepted and not yet answered, server-wide (unary and stream items); "
+      "more get RESOURCE_EXHAUSTED at once; 0 = unbounded");
+  add("--max-streams", o->max_streams, "VIT_MAX_STREAMS",
+      "ClassifyStream calls open at once, server-wide; more get RESOURCE_EXHAUSTED at once; "
+      "0 = unbounded");
+  add("--default-deadline-ms", o->default_deadline_ms, "VIT_DEFAULT_DEADLINE_MS",
+      "Deadline of a request whose call has none, from its arrival (stream items: from when "
+      "read); past it, queued work is DEADLINE_EXCEEDED; 0 = none");
   add("--warmup-batches", o->warmup_batches, "VIT_WARMUP_BATCHES",
       "Warm-up batches before health turns SERVING");
   add("--shutdown-delay-ms", o->shutdown_delay_ms, "VIT_SHUTDOWN_DELAY_MS",
@@ -44,6 +55,12 @@ void AddServerFlags(CLI::App* app, ServerOptions* o) {
       "On SIGTERM: time in-flight work has to finish");
   add("--tls-cert", o->tls_cert, "VIT_TLS_CERT", "PEM certificate chain file (enables TLS)");
   add("--tls-key", o->tls_key, "VIT_TLS_KEY", "PEM private key file (enables TLS)");
+  add("--tls-client-ca", o->tls_client_ca, "VIT_TLS_CLIENT_CA",
+      "PEM CA file: require and verify client certificates signed by it (mutual TLS; needs "
+      "--tls-cert)");
+  add("--auth-token-file", o->auth_token_file, "VIT_AUTH_TOKEN_FILE",
+      "File holding the bearer token every RPC except health and reflection must send as "
+      "'authorization: Bearer TOKEN'; empty = env VIT_AUTH_TOKEN; neither = no authentication");
   add("--log-level", o->log_level, "VIT_LOG_LEVEL", "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   add("--log-format", o->log_format, "VIT_LOG_FORMAT", "Log format")
@@ -68,8 +85,14 @@ Status ValidateServerOptions(const ServerOptions& o) {
   if (o.warmup_batches < 0) return bad("--warmup-batches", ">= 0", o.warmup_batches);
   if (o.shutdown_delay_ms < 0) return bad("--shutdown-delay-ms", ">= 0", o.shutdown_delay_ms);
   if (o.grace_period_ms < 0) return bad("--grace-period-ms", ">= 0", o.grace_period_ms);
+  if (o.max_in_flight_requests < 0)
+    return bad("--max-in-flight-requests", ">= 0", o.max_in_flight_requests);
+  if (o.max_streams < 0) return bad("--max-streams", ">= 0", o.max_streams);
+  if (o.default_deadline_ms < 0) return bad("--default-deadline-ms", ">= 0", o.default_deadline_ms);
   if (o.tls_cert.empty() != o.tls_key.empty())
     return InvalidArgumentError("--tls-cert and --tls-key go together");
+  if (!o.tls_client_ca.empty() && o.tls_cert.empty())
+    return InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS)");
   // Batching fields are checked by ValidateBatchSchedulerOptions.
   return Status::Ok();
 }

@@ -17,8 +17,11 @@ namespace vit::server {
 struct ServerOptions {
   /// Model folder; "" = the embedded default model. Env VIT_MODEL.
   std::string model_dir;
-  /// Address the gRPC and metrics servers bind. Default "0.0.0.0".
+  /// Address the gRPC server binds (and the metrics server, unless
+  /// metrics_host is set). Default "0.0.0.0".
   std::string host = "0.0.0.0";
+  /// Address the metrics server binds; "" = the same as `host`. Default "".
+  std::string metrics_host;
   /// gRPC port; 0 = any free port (the bound port is logged). Default 50051.
   int port = 50051;
   /// Prometheus /metrics HTTP port; 0 = any free port, -1 = off. Default 8002.
@@ -47,6 +50,17 @@ struct ServerOptions {
   int default_top_k = 5;
   /// Requests one ClassifyStream may have in flight. Default 64.
   int max_stream_in_flight = 64;
+  /// Requests accepted and not yet answered, server-wide (unary calls and
+  /// stream items together); more are RESOURCE_EXHAUSTED at once. 0 =
+  /// unbounded. Default 512.
+  int max_in_flight_requests = 512;
+  /// ClassifyStream calls open at once, server-wide; more are
+  /// RESOURCE_EXHAUSTED at once. 0 = unbounded. Default 64.
+  int max_streams = 64;
+  /// Deadline, in milliseconds from arrival, of a request whose call carries
+  /// none (each stream item counts from when it is read); 0 = none.
+  /// Default 60000.
+  int default_deadline_ms = 60000;
   /// Warm-up batches run before health turns SERVING. Default 1.
   int warmup_batches = 1;
   /// On SIGTERM / SIGINT: how long health reports NOT_SERVING while the
@@ -59,6 +73,14 @@ struct ServerOptions {
   /// plaintext. Default empty.
   std::string tls_cert;
   std::string tls_key;
+  /// PEM CA certificates; set = mutual TLS: every client must present a
+  /// certificate signed by one of them. Needs tls_cert. Default empty.
+  std::string tls_client_ca;
+  /// File holding the bearer token every RPC except health checks and
+  /// reflection must carry ("authorization: Bearer TOKEN"); "" = the
+  /// VIT_AUTH_TOKEN environment variable; neither = no authentication.
+  /// Default empty. (No flag takes the token itself: it would show in `ps`.)
+  std::string auth_token_file;
   /// "trace", "debug", "info", "warn", "error". Default "info".
   std::string log_level = "info";
   /// "text" or "json" (one JSON object per line). Default "text".

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "server/auth_token.h"
 #include "server/health.h"
 #include "server/inference_pipeline.h"
 #include "server/metrics.h"
@@ -45,6 +46,12 @@ StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const ServerO
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!options.tls_client_ca.empty()) {
+    StatusOr<std::string> client_ca = ReadFile(options.tls_client_ca);
+    if (!client_ca.ok()) return client_ca.status();
+    ssl.pem_root_certs = *client_ca;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
   return grpc::SslServerCredentials(ssl);
 }
 
@@ -96,8 +103,17 @@ std::string JoinInts(const std::vector<int>& values) {
   return out.empty() ? "none" : out;
 }
 
+std::string MetricsHost(const ServerOptions& options) {
+  return options.metrics_host.empty() ? options.host : options.metrics_host;
+}
+
+const char* TransportName(const ServerOptions& options) {
+  if (options.tls_cert.empty()) return "plaintext";
+  return options.tls_client_ca.empty() ? "TLS" : "mutual TLS";
+}
+
 void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int port,
-                       int metrics_port, int64_t load_ms) {
+                       int metrics_port, int64_t load_ms, bool authenticated) {
   spdlog::info("model {} ({}) from {}: {}, {} classes, {} parameters, loaded in {} ms", info.id,
                info.source_format, info.path, info.architecture, info.num_classes,
                info.num_parameters, load_ms);
@@ -109,11 +125,16 @@ void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int 
       "preferred_batch_sizes={} warmup_batches={}",
       options.max_batch_size, options.max_queue_delay_microseconds, options.max_queue_size,
       JoinInts(options.preferred_batch_sizes), options.warmup_batches);
-  spdlog::info("serving on {}:{} ({}), metrics {}", options.host, port,
-               options.tls_cert.empty() ? "plaintext" : "TLS",
-               metrics_port < 0
-                   ? std::string("off")
-                   : "on http://" + options.host + ":" + std::to_string(metrics_port) + "/metrics");
+  spdlog::info(
+      "limits: max_in_flight_requests={} max_streams={} max_stream_in_flight={} "
+      "default_deadline_ms={} max_message_bytes={} max_pixels={}",
+      options.max_in_flight_requests, options.max_streams, options.max_stream_in_flight,
+      options.default_deadline_ms, options.max_message_bytes, options.max_pixels);
+  spdlog::info("serving on {}:{} ({}, {}), metrics {}", options.host, port, TransportName(options),
+               authenticated ? "bearer token required" : "no authentication",
+               metrics_port < 0 ? std::string("off")
+                                : "on http://" + MetricsHost(options) + ":" +
+                                      std::to_string(metrics_port) + "/metrics");
 }
 
 // Health NOT_SERVING, optional delay, then stop accepting and let in-flight
@@ -162,12 +183,23 @@ int RunServer(const ServerOptions& options) {
   std::future<int> signal = signal_promise->get_future();
   std::thread([signal_promise] { signal_promise->set_value(WaitForTerminationSignal()); }).detach();
 
+  StatusOr<std::string> auth_token = LoadAuthToken(options.auth_token_file);
+  if (!auth_token.ok()) {
+    spdlog::error("{}", auth_token.status().message());
+    return 1;
+  }
   Metrics metrics;
   ServiceOptions service_options;
   service_options.max_image_bytes = static_cast<size_t>(options.max_message_bytes);
   service_options.default_top_k = options.default_top_k;
   service_options.max_stream_in_flight = options.max_stream_in_flight;
+  service_options.max_in_flight_requests = options.max_in_flight_requests;
+  service_options.max_streams = options.max_streams;
+  service_options.default_deadline_ms = options.default_deadline_ms;
+  service_options.auth_token = *auth_token;
   VitServiceImpl service(service_options, &metrics);
+  metrics.SetInFlightFn(
+      [&service] { return std::make_pair(service.in_flight(), service.open_streams()); });
 
   StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = MakeCredentials(options);
   if (!credentials.ok()) {
@@ -193,7 +225,7 @@ int RunServer(const ServerOptions& options) {
   MetricsHttpServer metrics_http(&metrics);
   int metrics_port = -1;
   if (options.metrics_port >= 0) {
-    StatusOr<int> bound = metrics_http.Start(options.host, options.metrics_port);
+    StatusOr<int> bound = metrics_http.Start(MetricsHost(options), options.metrics_port);
     if (!bound.ok()) {
       spdlog::error("{}", bound.status().message());
       server->Shutdown();
@@ -222,7 +254,8 @@ int RunServer(const ServerOptions& options) {
   });
   service.SetPipeline(pipeline);
   health.SetServing();
-  LogStartupSummary(options, pipeline->model_info(), port, metrics_port, load_ms);
+  LogStartupSummary(options, pipeline->model_info(), port, metrics_port, load_ms,
+                    !auth_token->empty());
 
   Drain(options, signal.get(), server.get(), &health, &service, pipeline);
   metrics_http.Stop();

@@ -14,10 +14,41 @@ namespace {
 
 Status NotServing() { return UnavailableError("model is loading; the server is not serving yet"); }
 
+// Answers a ClassifyStream call with `status` before reading anything.
+class RejectedStreamReactor final
+    : public grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyStreamResponse> {
+ public:
+  explicit RejectedStreamReactor(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
 
 VitServiceImpl::VitServiceImpl(const ServiceOptions& options, Metrics* metrics)
-    : options_(options), metrics_(metrics) {}
+    : options_(options), auth_(options.auth_token), metrics_(metrics) {}
+
+grpc::Status VitServiceImpl::Authenticate(const char* method,
+                                          const grpc::CallbackServerContext& context) {
+  grpc::Status status = auth_.Check(context);
+  if (!status.ok()) {
+    if (metrics_ != nullptr) metrics_->CountRequest(method, "UNAUTHENTICATED");
+    spdlog::warn("{} peer={} status=UNAUTHENTICATED: {}", method, context.peer(),
+                 status.error_message());
+  }
+  return status;
+}
+
+Status VitServiceImpl::Admit(int64_t in_flight_before) const {
+  const int limit = options_.max_in_flight_requests;
+  if (limit <= 0 || in_flight_before < limit) return Status::Ok();
+  return ResourceExhaustedError("the server has " + std::to_string(limit) +
+                                " requests in flight (--max-in-flight-requests); retry later");
+}
+
+int64_t VitServiceImpl::RequestDeadline(int64_t call_deadline, Clock* clock) const {
+  if (call_deadline != 0 || options_.default_deadline_ms <= 0) return call_deadline;
+  return clock->NowMicros() + options_.default_deadline_ms * 1000;
+}
 
 void VitServiceImpl::SetPipeline(InferencePipeline* pipeline) {
   pipeline_.store(pipeline, std::memory_order_release);
@@ -48,7 +79,7 @@ void VitServiceImpl::StartClassify(const char* method, const v1::ClassifyRequest
                                    std::string owned_image, int64_t deadline_micros,
                                    std::string peer, v1::ClassifyResponse* response,
                                    std::function<void(const Status&)> done) {
-  ++in_flight_;
+  const int64_t in_flight_before = in_flight_++;
   const size_t bytes = owned_image.empty() ? request.image().size() : owned_image.size();
   auto reject = [&](const Status& status) {
     Record(method, peer, bytes, status, nullptr);
@@ -56,6 +87,7 @@ void VitServiceImpl::StartClassify(const char* method, const v1::ClassifyRequest
   };
   InferencePipeline* pipeline = this->pipeline();
   if (pipeline == nullptr) return reject(NotServing());
+  if (Status admitted = Admit(in_flight_before); !admitted.ok()) return reject(admitted);
   const ModelInfo& info = pipeline->model_info();
   Status status = CheckModelName(request.model(), info);
   if (status.ok()) status = CheckImageSize(bytes, options_.max_image_bytes);
@@ -67,7 +99,7 @@ void VitServiceImpl::StartClassify(const char* method, const v1::ClassifyRequest
   if (owned_image.empty()) inference.image = request.image();
   inference.owned_image = std::move(owned_image);
   inference.top_k = *top_k;
-  inference.deadline_micros = deadline_micros;
+  inference.deadline_micros = RequestDeadline(deadline_micros, pipeline->clock());
   pipeline->Submit(std::move(inference),
                    [this, &info, method, peer = std::move(peer), bytes, response,
                     done = std::move(done)](const Status& status, InferenceResult result) {
@@ -81,6 +113,10 @@ grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* 
                                                    const v1::ClassifyRequest* request,
                                                    v1::ClassifyResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status status = Authenticate("Classify", *context); !status.ok()) {
+    reactor->Finish(status);
+    return reactor;
+  }
   InferencePipeline* pipeline = this->pipeline();
   const int64_t deadline =
       pipeline != nullptr ? DeadlineMicros(*context, pipeline->clock()) : int64_t{0};
@@ -91,14 +127,31 @@ grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* 
 
 grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyStreamResponse>*
 VitServiceImpl::ClassifyStream(grpc::CallbackServerContext* context) {
-  return new ClassifyStreamReactor(this, context);
+  if (grpc::Status status = Authenticate("ClassifyStream", *context); !status.ok())
+    return new RejectedStreamReactor(status);
+  const int64_t open_before = open_streams_++;
+  if (options_.max_streams > 0 && open_before >= options_.max_streams) {
+    --open_streams_;
+    if (metrics_ != nullptr) metrics_->CountRequest("ClassifyStream", "RESOURCE_EXHAUSTED");
+    spdlog::warn("ClassifyStream peer={} status=RESOURCE_EXHAUSTED: {} streams open",
+                 context->peer(), options_.max_streams);
+    return new RejectedStreamReactor(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "the server has " + std::to_string(options_.max_streams) +
+                         " ClassifyStream calls open (--max-streams); retry later"));
+  }
+  return new ClassifyStreamReactor(this, context);  // calls OnStreamClosed() when done
 }
 
 grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* context,
                                                 const v1::EmbedRequest* request,
                                                 v1::EmbedResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  ++in_flight_;
+  if (grpc::Status status = Authenticate("Embed", *context); !status.ok()) {
+    reactor->Finish(status);
+    return reactor;
+  }
+  const int64_t in_flight_before = in_flight_++;
   std::string peer = context->peer();
   const size_t bytes = request->image().size();
   auto finish = [this, reactor, peer, bytes](const Status& status, const InferenceResult* result) {
@@ -111,7 +164,8 @@ grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* con
     return reactor;
   }
   const ModelInfo& info = pipeline->model_info();
-  Status status = CheckModelName(request->model(), info);
+  Status status = Admit(in_flight_before);
+  if (status.ok()) status = CheckModelName(request->model(), info);
   if (status.ok()) status = CheckImageSize(bytes, options_.max_image_bytes);
   if (!status.ok()) {
     finish(status, nullptr);
@@ -120,7 +174,8 @@ grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* con
   InferenceRequest inference;
   inference.image = request->image();
   inference.want_features = true;
-  inference.deadline_micros = DeadlineMicros(*context, pipeline->clock());
+  inference.deadline_micros =
+      RequestDeadline(DeadlineMicros(*context, pipeline->clock()), pipeline->clock());
   pipeline->Submit(std::move(inference), [&info, response, finish](const Status& status,
                                                                    InferenceResult result) {
     if (status.ok()) {
@@ -137,6 +192,10 @@ grpc::ServerUnaryReactor* VitServiceImpl::GetModelInfo(grpc::CallbackServerConte
                                                        const v1::GetModelInfoRequest* request,
                                                        v1::ModelInfo* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status status = Authenticate("GetModelInfo", *context); !status.ok()) {
+    reactor->Finish(status);
+    return reactor;
+  }
   InferencePipeline* pipeline = this->pipeline();
   Status status =
       pipeline == nullptr ? NotServing() : CheckModelName(request->model(), pipeline->model_info());

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "server/bearer_token_auth.h"
 #include "server/inference_pipeline.h"
 #include "server/metrics.h"
 #include "vit/v1/vit.grpc.pb.h"
@@ -24,6 +25,19 @@ struct ServiceOptions {
   /// Requests one ClassifyStream may have in flight before the server stops
   /// reading from it (flow control). Default 64.
   int max_stream_in_flight = 64;
+  /// Requests accepted and not yet answered, over all calls; more are
+  /// RESOURCE_EXHAUSTED at once. 0 = unbounded. Default 512.
+  int max_in_flight_requests = 512;
+  /// ClassifyStream calls open at once; more are RESOURCE_EXHAUSTED at once.
+  /// 0 = unbounded. Default 64.
+  int max_streams = 64;
+  /// Deadline (ms from arrival) of a request whose call has none; 0 = none.
+  /// Default 60000.
+  int64_t default_deadline_ms = 60000;
+  /// Bearer token every RPC of this service must carry; "" = none. The
+  /// health and reflection services are not this service: they stay open.
+  /// Default "".
+  std::string auth_token;
 };
 
 class VitServiceImpl final : public v1::VitService::CallbackService {
@@ -60,17 +74,30 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
   int64_t in_flight() const { return in_flight_.load(); }
   /// Requests answered so far (any status).
   int64_t answered() const { return answered_.load(); }
+  /// ClassifyStream calls open now.
+  int64_t open_streams() const { return open_streams_.load(); }
+  /// Called by a stream's reactor when gRPC is done with it.
+  void OnStreamClosed() { --open_streams_; }
 
  private:
+  // OK, or UNAUTHENTICATED (counted and logged) when the call lacks the token.
+  grpc::Status Authenticate(const char* method, const grpc::CallbackServerContext& context);
+  // OK, or RESOURCE_EXHAUSTED when `in_flight_before` is at the server-wide cap.
+  Status Admit(int64_t in_flight_before) const;
+  // `call_deadline` (0 = none) or, without one, now + default_deadline_ms.
+  int64_t RequestDeadline(int64_t call_deadline, Clock* clock) const;
+
   // Counts, times and logs one finished request.
   void Record(const char* method, const std::string& peer, size_t image_bytes, const Status& status,
               const InferenceResult* result);
 
   const ServiceOptions options_;
+  const BearerTokenAuth auth_;
   Metrics* const metrics_;
   std::atomic<InferencePipeline*> pipeline_{nullptr};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> answered_{0};
+  std::atomic<int64_t> open_streams_{0};
 };
 
 }  // namespace vit::server

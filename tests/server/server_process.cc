@@ -100,8 +100,11 @@ int ServerProcess::Wait(std::chrono::seconds timeout) {
   }
 }
 
-std::string HttpGet(int port, const std::string& path) {
-  httplib::Client client("127.0.0.1", port);
+std::string HttpGet(int port, const std::string& path) { return HttpGet("127.0.0.1", port, path); }
+
+std::string HttpGet(const std::string& host, int port, const std::string& path) {
+  httplib::Client client(host, port);
+  client.set_connection_timeout(2);
   auto response = client.Get(path.c_str());
   return response && response->status == 200 ? response->body : std::string();
 }

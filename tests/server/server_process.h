@@ -53,6 +53,8 @@ class ServerProcess {
 
 /// GET http://127.0.0.1:`port``path`; "" on failure.
 std::string HttpGet(int port, const std::string& path);
+/// GET http://`host`:`port``path`; "" on failure.
+std::string HttpGet(const std::string& host, int port, const std::string& path);
 
 /// The value of a Prometheus sample line `name` (exact, labels included),
 /// or -1 when absent.

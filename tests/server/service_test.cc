@@ -281,6 +281,158 @@ TEST_F(ServiceTest, ConcurrentClientsAllGetTheirOwnAnswers) {
   EXPECT_GT(largest, 1) << "concurrent requests were batched";
 }
 
+// A pipeline that holds every request in the batch queue for `delay_us`.
+PipelineOptions SlowBatchingOptions(int64_t delay_us) {
+  PipelineOptions options;
+  options.batching.max_batch_size = 64;
+  options.batching.max_queue_delay_microseconds = delay_us;
+  options.warmup_batches = 0;
+  return options;
+}
+
+TEST_F(ServiceTest, InFlightCapAnswersResourceExhaustedAtOnce) {
+  ServiceOptions service_options;
+  service_options.max_in_flight_requests = 2;
+  Start(SlowBatchingOptions(1'500'000), service_options);
+  std::vector<std::thread> holders;
+  std::atomic<int> held_ok{0};
+  for (int i = 0; i < 2; ++i) {
+    holders.emplace_back([&] {
+      v1::ClassifyResponse response;
+      if (Classify("class:1", 1, &response).ok()) ++held_ok;
+    });
+  }
+  for (int i = 0; i < 500 && service_->in_flight() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(service_->in_flight(), 2);
+
+  const auto start = std::chrono::steady_clock::now();
+  v1::ClassifyResponse response;
+  grpc::Status status = Classify("class:2", 1, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(status.error_message().find("--max-in-flight-requests"), std::string::npos)
+      << status.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000))
+      << "rejected at once, not after the queued requests";
+  v1::EmbedRequest embed_request;
+  embed_request.set_image("class:2");
+  v1::EmbedResponse embedding;
+  grpc::ClientContext context;
+  EXPECT_EQ(stub_->Embed(&context, embed_request, &embedding).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  for (auto& holder : holders) holder.join();
+  EXPECT_EQ(held_ok.load(), 2);
+  EXPECT_EQ(service_->in_flight(), 0);
+  EXPECT_TRUE(Classify("class:2", 1, &response).ok()) << "room again once answered";
+}
+
+TEST_F(ServiceTest, StreamCapRejectsExtraStreamsUntilOneCloses) {
+  ServiceOptions service_options;
+  service_options.max_streams = 1;
+  Start(DefaultPipelineOptions(), service_options);
+  auto round_trip =
+      [](grpc::ClientReaderWriter<v1::ClassifyRequest, v1::ClassifyStreamResponse>* stream) {
+        v1::ClassifyRequest request;
+        request.set_request_id(7);
+        request.set_image("class:3");
+        request.set_top_k(1);
+        v1::ClassifyStreamResponse response;
+        return stream->Write(request) && stream->Read(&response) && response.code() == 0;
+      };
+  grpc::ClientContext first_context;
+  auto first = stub_->ClassifyStream(&first_context);
+  ASSERT_TRUE(round_trip(first.get()));
+  ASSERT_EQ(service_->open_streams(), 1);
+
+  grpc::ClientContext second_context;
+  auto second = stub_->ClassifyStream(&second_context);
+  v1::ClassifyStreamResponse ignored;
+  EXPECT_FALSE(second->Read(&ignored)) << "refused before any response";
+  grpc::Status refused = second->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("--max-streams"), std::string::npos);
+
+  first->WritesDone();
+  EXPECT_FALSE(first->Read(&ignored));
+  ASSERT_TRUE(first->Finish().ok());
+  for (int i = 0; i < 500 && service_->open_streams() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(service_->open_streams(), 0);
+  grpc::ClientContext third_context;
+  auto third = stub_->ClassifyStream(&third_context);
+  EXPECT_TRUE(round_trip(third.get())) << "a slot is free again";
+  third->WritesDone();
+  EXPECT_TRUE(third->Finish().ok());
+  EXPECT_NE(metrics_.RenderPrometheus().find(
+                "vit_requests_total{method=\"ClassifyStream\",code=\"RESOURCE_EXHAUSTED\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(ServiceTest, DefaultDeadlineAppliesOnlyWhenTheClientSendsNone) {
+  ServiceOptions service_options;
+  service_options.default_deadline_ms = 100;
+  Start(SlowBatchingOptions(800'000), service_options);
+  v1::ClassifyRequest request;
+  request.set_image("class:1");
+  v1::ClassifyResponse response;
+  grpc::ClientContext no_deadline;  // waits as long as the server lets it
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status status = stub_->Classify(&no_deadline, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(700))
+      << "failed at the default deadline, before the batching delay ended";
+  EXPECT_TRUE(backend_.batch_sizes().empty()) << "not computed";
+
+  // A client deadline longer than the default wins over it.
+  EXPECT_TRUE(Classify("class:1", 1, &response, "", /*timeout_ms=*/5000).ok());
+}
+
+TEST_F(ServiceTest, BearerTokenGuardsEveryMethod) {
+  ServiceOptions service_options;
+  service_options.auth_token = "s3cret-token";
+  Start(DefaultPipelineOptions(), service_options);
+  v1::ClassifyRequest request;
+  request.set_image("class:2");
+  request.set_top_k(1);
+  auto classify = [&](const std::string& authorization) {
+    grpc::ClientContext context;
+    if (!authorization.empty()) context.AddMetadata("authorization", authorization);
+    v1::ClassifyResponse response;
+    return stub_->Classify(&context, request, &response);
+  };
+  for (const std::string& bad :
+       {std::string(), std::string("Bearer wrong"), std::string("Bearer s3cret-token2"),
+        std::string("s3cret-token"), std::string("Basic s3cret-token")}) {
+    grpc::Status status = classify(bad);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << "'" << bad << "'";
+    EXPECT_EQ(status.error_message().find("s3cret"), std::string::npos) << "no echo";
+  }
+  EXPECT_TRUE(classify("Bearer s3cret-token").ok());
+
+  grpc::ClientContext info_context;
+  v1::ModelInfo info;
+  EXPECT_EQ(stub_->GetModelInfo(&info_context, {}, &info).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext embed_context;
+  v1::EmbedRequest embed_request;
+  embed_request.set_image("class:2");
+  v1::EmbedResponse embedding;
+  EXPECT_EQ(stub_->Embed(&embed_context, embed_request, &embedding).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext stream_context;
+  auto stream = stub_->ClassifyStream(&stream_context);
+  v1::ClassifyStreamResponse ignored;
+  EXPECT_FALSE(stream->Read(&ignored));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(backend_.batch_sizes(), std::vector<int>{1}) << "only the authenticated call ran";
+  EXPECT_EQ(service_->open_streams(), 0);
+  EXPECT_NE(metrics_.RenderPrometheus().find(
+                "vit_requests_total{method=\"Classify\",code=\"UNAUTHENTICATED\"} 5"),
+            std::string::npos)
+      << metrics_.RenderPrometheus();
+}
+
 TEST(TopKSoftmaxTest, SortsAndNormalizes) {
   const float logits[] = {1.0f, 3.0f, 2.0f, 3.0f};
   const auto scores = TopKSoftmax(logits, 4, 4);
