@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -23,11 +24,47 @@ bool ReadFileBytes(const std::string& path, std::string* bytes) {
   return true;
 }
 
+namespace {
+
+std::string Trim(const std::string& text) {
+  const char* kSpace = " \t\r\n";
+  const size_t begin = text.find_first_not_of(kSpace);
+  if (begin == std::string::npos) return "";
+  return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
+}
+
+Status ReadNonEmpty(const std::string& flag, const std::string& path, std::string* contents) {
+  if (path.empty()) return Status::Ok();
+  if (!ReadFileBytes(path, contents)) return InvalidArgumentError(flag + ": cannot read " + path);
+  if (Trim(*contents).empty()) return InvalidArgumentError(flag + ": " + path + " is empty");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadConnectionFiles(ConnectionOptions* o) {
+  if (o->tls_cert.empty() != o->tls_key.empty())
+    return InvalidArgumentError("--tls-cert and --tls-key go together");
+  VIT_RETURN_IF_ERROR(ReadNonEmpty("--tls-ca", o->tls_ca, &o->tls_ca_pem));
+  VIT_RETURN_IF_ERROR(ReadNonEmpty("--tls-cert", o->tls_cert, &o->tls_cert_pem));
+  VIT_RETURN_IF_ERROR(ReadNonEmpty("--tls-key", o->tls_key, &o->tls_key_pem));
+  if (!o->tls_ca.empty() || !o->tls_cert.empty()) o->tls = true;
+  if (!o->token_file.empty()) {
+    VIT_RETURN_IF_ERROR(ReadNonEmpty("--token-file", o->token_file, &o->token));
+    o->token = Trim(o->token);
+  } else if (const char* env = std::getenv("VIT_AUTH_TOKEN")) {
+    o->token = Trim(env);
+  }
+  return Status::Ok();
+}
+
 std::shared_ptr<grpc::Channel> Connect(const ConnectionOptions& options, int connection_id) {
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
-    if (!options.tls_ca.empty()) ReadFileBytes(options.tls_ca, &ssl.pem_root_certs);
+    ssl.pem_root_certs = options.tls_ca_pem;
+    ssl.pem_cert_chain = options.tls_cert_pem;
+    ssl.pem_private_key = options.tls_key_pem;
     credentials = grpc::SslCredentials(ssl);
   }
   grpc::ChannelArguments arguments;
@@ -37,11 +74,14 @@ std::shared_ptr<grpc::Channel> Connect(const ConnectionOptions& options, int con
   return grpc::CreateCustomChannel(options.server, credentials, arguments);
 }
 
-void ApplyTimeout(const ConnectionOptions& options, grpc::ClientContext* context) {
+void PrepareContext(const ConnectionOptions& options, grpc::ClientContext* context) {
   if (options.timeout_ms > 0) {
     context->set_deadline(std::chrono::system_clock::now() +
                           std::chrono::milliseconds(options.timeout_ms));
   }
+  // Added as plain metadata rather than call credentials, which gRPC sends
+  // over TLS only: a token on a plaintext loopback connection is allowed.
+  if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
 }
 
 namespace {
@@ -88,7 +128,7 @@ int RunClassify(const ConnectionOptions& connection, const ClassifyOptions& opti
     request.set_top_k(options.top_k);
     request.set_model(options.model);
     grpc::ClientContext context;
-    ApplyTimeout(connection, &context);
+    PrepareContext(connection, &context);
     v1::ClassifyResponse response;
     const grpc::Status status = stub->Classify(&context, request, &response);
     if (!status.ok()) {
@@ -105,7 +145,7 @@ int RunClassify(const ConnectionOptions& connection, const ClassifyOptions& opti
 int RunHealth(const ConnectionOptions& connection) {
   auto stub = grpc::health::v1::Health::NewStub(Connect(connection));
   grpc::ClientContext context;
-  ApplyTimeout(connection, &context);
+  PrepareContext(connection, &context);
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);
@@ -120,7 +160,7 @@ int RunHealth(const ConnectionOptions& connection) {
 int RunInfo(const ConnectionOptions& connection, bool json) {
   auto stub = v1::VitService::NewStub(Connect(connection));
   grpc::ClientContext context;
-  ApplyTimeout(connection, &context);
+  PrepareContext(connection, &context);
   v1::ModelInfo info;
   const grpc::Status status = stub->GetModelInfo(&context, v1::GetModelInfoRequest(), &info);
   if (!status.ok()) {

@@ -1,5 +1,7 @@
 // vit-client load: closed-loop load from N concurrent callers, reporting
-// throughput, latency percentiles and errors by status code.
+// throughput, latency percentiles and errors by status code; with --mix, a
+// soak of valid, corrupt, oversized, tight-deadline and cancelled requests,
+// checked kind by kind (request_mix.h).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,34 @@ struct LoadOptions {
   int top_k = 1;
   /// Print one JSON object instead of text. Default false.
   bool json = false;
+  /// Request kinds and weights, e.g. "valid=80,corrupt=5,oversized=5,
+  /// deadline=5,cancel=5"; empty = valid images only. Default "".
+  std::string mix;
+  /// Side of the square PNG sent as "oversized"; side^2 must exceed the
+  /// server's --max-pixels. Default 8200 (67.2 Mpx, over the server's 64 Mpx).
+  int oversized_side = 8200;
+  /// "deadline" requests get a deadline drawn from [1, tight_deadline_ms] ms.
+  /// Default 5.
+  int tight_deadline_ms = 5;
+  /// "cancel" requests are cancelled after a delay drawn from
+  /// [0, cancel_after_ms] ms. Default 20.
+  int cancel_after_ms = 20;
+  /// After a RESOURCE_EXHAUSTED answer the caller waits this long before its
+  /// next request, as a well-behaved client backs off. Default 10.
+  int backoff_ms = 10;
+  /// Seed of the kind / payload / delay draws. Default 1.
+  uint64_t seed = 1;
+};
+
+/// What one kind of request got, with --mix.
+struct KindReport {
+  int64_t sent = 0;
+  /// Calls that ended with an answer: all but those whose generous deadline
+  /// (--timeout-ms) passed with none, which count as lost.
+  int64_t answered = 0;
+  /// Answers with a code the kind should not get (IsExpectedCode).
+  int64_t wrong = 0;
+  std::map<std::string, int64_t> codes;  // status code name -> count
 };
 
 struct LoadReport {
@@ -33,14 +63,21 @@ struct LoadReport {
   double elapsed_s = 0.0;
   double throughput = 0.0;                                        // OK responses per second
   double p50_ms = 0.0, p90_ms = 0.0, p99_ms = 0.0, max_ms = 0.0;  // over OK responses
+  // With --mix only: per kind, and lost = sent - answered over all kinds.
+  std::map<std::string, KindReport> kinds;
+  int64_t lost = 0;
+  int64_t wrong = 0;
 };
 
-/// Sends the images round-robin and measures; `images` holds encoded bytes.
-LoadReport GenerateLoad(const ConnectionOptions& connection, const LoadOptions& options,
-                        const std::vector<std::string>& images);
+/// Sends the images round-robin (mixed with other kinds per options.mix)
+/// and measures; `images` holds encoded bytes. INVALID_ARGUMENT for a bad
+/// --mix or --oversized-side.
+StatusOr<LoadReport> GenerateLoad(const ConnectionOptions& connection, const LoadOptions& options,
+                                  const std::vector<std::string>& images);
 
-/// Reads `files`, runs GenerateLoad and prints the report; 0 when every
-/// request succeeded, 2 otherwise (1 when a file cannot be read).
+/// Reads `files`, runs GenerateLoad and prints the report. 0 when every
+/// request succeeded (with --mix: none lost, none with a wrong code), 2
+/// otherwise, 1 for a usage error (a file cannot be read, a bad --mix).
 int RunLoad(const ConnectionOptions& connection, const LoadOptions& options,
             const std::vector<std::string>& files);
 

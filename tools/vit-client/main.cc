@@ -1,5 +1,6 @@
 // vit-client: talks to a running vit-server (classify, health, info, load).
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--timeout-ms", connection.timeout_ms, "Per-call deadline; 0 = none")
       ->capture_default_str();
-  app.add_flag("--tls", connection.tls, "Use TLS");
-  app.add_option("--tls-ca", connection.tls_ca, "PEM root certificates for --tls");
+  app.add_flag("--tls", connection.tls, "Use TLS (implied by --tls-ca and --tls-cert)");
+  app.add_option("--tls-ca", connection.tls_ca,
+                 "PEM root certificates that sign the server's certificate; empty = system roots")
+      ->envname("VIT_TLS_CA");
+  app.add_option("--tls-cert", connection.tls_cert,
+                 "PEM client certificate chain, for servers that require mutual TLS")
+      ->envname("VIT_TLS_CLIENT_CERT");
+  app.add_option("--tls-key", connection.tls_key, "PEM private key of --tls-cert")
+      ->envname("VIT_TLS_CLIENT_KEY");
+  app.add_option("--token-file", connection.token_file,
+                 "File holding the bearer token sent as 'authorization: Bearer TOKEN'; "
+                 "empty = env VIT_AUTH_TOKEN; neither = no token")
+      ->envname("VIT_AUTH_TOKEN_FILE");
 
   vit::client::ClassifyOptions classify_options;
   std::vector<std::string> files;
@@ -48,11 +60,35 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   load->add_option("--top-k", load_options.top_k, "Predictions per request")->capture_default_str();
   load->add_flag("--json", load_options.json, "Print the report as JSON");
+  load->add_option("--mix", load_options.mix,
+                   "Soak mix KIND=WEIGHT,... of valid, corrupt (random bytes), oversized "
+                   "(PNG over the server's --max-pixels), deadline (a few ms), cancel (cancelled "
+                   "by the client); reports codes per kind, lost and wrong answers; empty = valid "
+                   "images only");
+  load->add_option("--oversized-side", load_options.oversized_side,
+                   "Side in pixels of the square 'oversized' PNG (side^2 must exceed the "
+                   "server's --max-pixels)")
+      ->capture_default_str();
+  load->add_option("--tight-deadline-ms", load_options.tight_deadline_ms,
+                   "'deadline' requests get a deadline of 1..N ms")
+      ->capture_default_str();
+  load->add_option("--cancel-after-ms", load_options.cancel_after_ms,
+                   "'cancel' requests are cancelled after 0..N ms")
+      ->capture_default_str();
+  load->add_option("--backoff-ms", load_options.backoff_ms,
+                   "After a RESOURCE_EXHAUSTED answer a caller waits this long before its next "
+                   "request")
+      ->capture_default_str();
+  load->add_option("--seed", load_options.seed, "Seed of the --mix draws")->capture_default_str();
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 1;  // --help is 0; usage errors are 1
+  }
+  if (vit::Status status = vit::client::LoadConnectionFiles(&connection); !status.ok()) {
+    std::cerr << status.message() << "\n";
+    return 1;
   }
   if (classify->parsed()) return vit::client::RunClassify(connection, classify_options, files);
   if (health->parsed()) return vit::client::RunHealth(connection);
