@@ -19,6 +19,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # Python test clients and baselines (Debian's /usr/bin/python3)
   python3 python3-numpy python3-torch python3-torchvision python3-grpcio python3-grpc-tools python3-opencv python3-pil
+  # test certificates for TLS / mutual TLS (tests/server/access_control_test.cc)
+  openssl
   # container smoke test (docker/smoke-test.sh) without a Docker daemon: podman
   podman runc debootstrap uidmap fuse-overlayfs
 )
