@@ -380,6 +380,74 @@ TEST(ServerLifecycleTest, QueueFullAndExpiredDeadline) {
   EXPECT_EQ(server.Wait(), 0) << server.output();
 }
 
+TEST(ServerLifecycleTest, OverloadLimitsAnswerAtOnceAndDefaultDeadlineApplies) {
+  ServerProcess server;
+  // Requests wait 3 s in the batch queue; at most 2 in flight, 1 stream open,
+  // and a request without a deadline gets 1 s.
+  ASSERT_TRUE(
+      server.Start(VIT_SERVER_BINARY,
+                   With(BaseArgs(), {"--max-batch-size", "64", "--max-queue-delay-microseconds",
+                                     "3000000", "--max-in-flight-requests", "2", "--max-streams",
+                                     "1", "--default-deadline-ms", "1000"})))
+      << server.output();
+  ASSERT_TRUE(WaitServing(server.address())) << server.output();
+  auto stub = v1::VitService::NewStub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  v1::ClassifyRequest request;
+  request.set_image(ReadBytes(vit::testing::TestImagesDir() + "/chelsea.png"));
+  auto wait_in_flight = [&](double n) {
+    double value = -1;
+    for (int i = 0; i < 500 && value != n; ++i) {
+      value = MetricValue(HttpGet(server.metrics_port(), "/metrics"), "vit_requests_in_flight");
+      if (value != n) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return value == n;
+  };
+
+  // In flight 1: a stream item with no deadline of its own.
+  grpc::ClientContext stream_context;
+  auto stream = stub->ClassifyStream(&stream_context);
+  const auto written = std::chrono::steady_clock::now();
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(wait_in_flight(1));
+  // In flight 2: a unary call with a long deadline.
+  grpc::StatusCode held = grpc::StatusCode::UNKNOWN;
+  std::thread holder([&] {
+    v1::ClassifyResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    held = stub->Classify(&context, request, &response).error_code();
+  });
+  ASSERT_TRUE(wait_in_flight(2));
+
+  // Full: the third is refused at once, as is a second stream.
+  const auto start = std::chrono::steady_clock::now();
+  v1::ClassifyResponse response;
+  grpc::ClientContext refused_context;
+  refused_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::Status refused = stub->Classify(&refused_context, request, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("--max-in-flight-requests"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  grpc::ClientContext second_stream_context;
+  auto second_stream = stub->ClassifyStream(&second_stream_context);
+  v1::ClassifyStreamResponse item;
+  EXPECT_FALSE(second_stream->Read(&item));
+  EXPECT_EQ(second_stream->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  // The stream item fails at the 1 s default deadline, not after the 3 s delay.
+  ASSERT_TRUE(stream->Read(&item));
+  EXPECT_EQ(item.code(), static_cast<int>(grpc::StatusCode::DEADLINE_EXCEEDED)) << item.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - written, std::chrono::milliseconds(2500));
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  holder.join();
+  EXPECT_EQ(held, grpc::StatusCode::OK) << "its own 30 s deadline outlasts the batching delay";
+  EXPECT_TRUE(wait_in_flight(0));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0) << server.output();
+}
+
 TEST(ServerLifecycleTest, HealthGoesNotServingServingNotServing) {
   ServerProcess server;
   // Enough warm-up that the loading phase is observable.
