@@ -50,7 +50,8 @@ def parse_args():
     p.add_argument("--rss-growth-limit", type=float, default=0.05,
                    help="largest allowed (end - start) / start of VmRSS (default 0.05)")
     p.add_argument("--sample-s", type=float, default=5.0, help="RSS sampling interval (default 5)")
-    p.add_argument("--log", default=None, help="server log file (default: a temporary file)")
+    p.add_argument("--log", default=None,
+                   help="server log file (default: /tmp/vit-soak-PID.log, removed after a passing run)")
     return p.parse_args()
 
 
@@ -244,6 +245,8 @@ def main():
         "rss_growth": growth, "server_exit_code": server.returncode, "failures": failures}))
     for f in failures:
         print("FAIL: " + f, file=sys.stderr)
+    if not failures and args.log is None:
+        os.remove(log_path)  # kept, and named in the failures, when something went wrong
     return 1 if failures else 0
 
 
