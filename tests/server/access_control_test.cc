@@ -75,7 +75,7 @@ std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& ca,
   return grpc::SslCredentials(ssl);
 }
 
-class AccessControlTest : public ::testing::Test {
+class ServerAccessControlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     char pattern[] = "/tmp/vit-access-XXXXXX";
@@ -142,9 +142,9 @@ class AccessControlTest : public ::testing::Test {
   int channels_ = 0;
 };
 
-std::string* AccessControlTest::dir_ = nullptr;
+std::string* ServerAccessControlTest::dir_ = nullptr;
 
-TEST_F(AccessControlTest, TokenFileGuardsEveryRpcButHealth) {
+TEST_F(ServerAccessControlTest, TokenFileGuardsEveryRpcButHealth) {
   StartServer({"--auth-token-file", Path("token")});  // health SERVING without a token
   const auto plaintext = grpc::InsecureChannelCredentials();
   grpc::Status status = Classify(plaintext, "");
@@ -158,7 +158,7 @@ TEST_F(AccessControlTest, TokenFileGuardsEveryRpcButHealth) {
   EXPECT_EQ(server_.output().find(kToken), std::string::npos) << "the token is never logged";
 }
 
-TEST_F(AccessControlTest, TokenFromEnvironment) {
+TEST_F(ServerAccessControlTest, TokenFromEnvironment) {
   ASSERT_EQ(setenv("VIT_AUTH_TOKEN", kToken, 1), 0);
   StartServer({});
   unsetenv("VIT_AUTH_TOKEN");
@@ -167,7 +167,7 @@ TEST_F(AccessControlTest, TokenFromEnvironment) {
   EXPECT_TRUE(Classify(grpc::InsecureChannelCredentials(), kToken).ok());
 }
 
-TEST_F(AccessControlTest, UnreadableOrEmptyTokenFileStopsStartup) {
+TEST_F(ServerAccessControlTest, UnreadableOrEmptyTokenFileStopsStartup) {
   WriteText(Path("empty-token"), "\n");
   for (const std::string& file : {Path("empty-token"), Path("no-such-token")}) {
     ServerProcess server;
@@ -178,7 +178,7 @@ TEST_F(AccessControlTest, UnreadableOrEmptyTokenFileStopsStartup) {
   }
 }
 
-TEST_F(AccessControlTest, TlsClientConnectsAndPlaintextDoesNot) {
+TEST_F(ServerAccessControlTest, TlsClientConnectsAndPlaintextDoesNot) {
   const auto tls = TlsCredentials(Path("ca.pem"));
   StartServer({"--tls-cert", Path("server.pem"), "--tls-key", Path("server.key")}, tls);
   grpc::Status status = Classify(tls, "");
@@ -191,7 +191,7 @@ TEST_F(AccessControlTest, TlsClientConnectsAndPlaintextDoesNot) {
             grpc::StatusCode::UNAVAILABLE);
 }
 
-TEST_F(AccessControlTest, MutualTlsRequiresAClientCertificateSignedByTheCa) {
+TEST_F(ServerAccessControlTest, MutualTlsRequiresAClientCertificateSignedByTheCa) {
   const auto with_cert = TlsCredentials(Path("ca.pem"), Path("client.pem"), Path("client.key"));
   StartServer({"--tls-cert", Path("server.pem"), "--tls-key", Path("server.key"), "--tls-client-ca",
                Path("ca.pem"), "--auth-token-file", Path("token")},
@@ -211,7 +211,7 @@ TEST_F(AccessControlTest, MutualTlsRequiresAClientCertificateSignedByTheCa) {
   EXPECT_NE(server_.output().find("mutual TLS"), std::string::npos) << server_.output();
 }
 
-TEST_F(AccessControlTest, MetricsListenOnMetricsHost) {
+TEST_F(ServerAccessControlTest, MetricsListenOnMetricsHost) {
   // The whole of 127.0.0.0/8 is loopback: gRPC on .1, metrics on .2 only.
   StartServer({"--metrics-host", "127.0.0.2"});
   EXPECT_NE(HttpGet("127.0.0.2", server_.metrics_port(), "/metrics").find("vit_requests_in_flight"),

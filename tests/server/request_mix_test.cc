@@ -22,7 +22,7 @@ Status Preprocess(const std::string& bytes, int64_t max_pixels) {
                                       tokens.data());
 }
 
-TEST(RequestMixTest, CorruptPayloadsNeverDecode) {
+TEST(ServerRequestMixTest, CorruptPayloadsNeverDecode) {
   std::mt19937_64 rng(42);
   for (int i = 0; i < 300; ++i) {
     const std::string bytes = MakeCorruptImage(&rng);
@@ -30,7 +30,7 @@ TEST(RequestMixTest, CorruptPayloadsNeverDecode) {
   }
 }
 
-TEST(RequestMixTest, OversizedPngIsARealImageRefusedForItsPixels) {
+TEST(ServerRequestMixTest, OversizedPngIsARealImageRefusedForItsPixels) {
   StatusOr<std::string> png = MakeOversizedPng(1100);
   ASSERT_TRUE(png.ok()) << png.status().ToString();
   EXPECT_LT(png->size(), size_t{100'000}) << "compresses to almost nothing";
@@ -41,7 +41,7 @@ TEST(RequestMixTest, OversizedPngIsARealImageRefusedForItsPixels) {
   EXPECT_FALSE(MakeOversizedPng(0).ok());
 }
 
-TEST(RequestMixTest, ParsesWeightsAndRejectsBadSpecs) {
+TEST(ServerRequestMixTest, ParsesWeightsAndRejectsBadSpecs) {
   StatusOr<RequestMix> mix = ParseRequestMix("valid=6,cancel=2,oversized=0");
   ASSERT_TRUE(mix.ok()) << mix.status().ToString();
   EXPECT_EQ(mix->total, 8);
@@ -64,7 +64,7 @@ TEST(RequestMixTest, ParsesWeightsAndRejectsBadSpecs) {
   }
 }
 
-TEST(RequestMixTest, ExpectedCodesPerKind) {
+TEST(ServerRequestMixTest, ExpectedCodesPerKind) {
   using grpc::StatusCode;
   EXPECT_TRUE(IsExpectedCode(RequestKind::kValid, StatusCode::OK));
   EXPECT_FALSE(IsExpectedCode(RequestKind::kValid, StatusCode::INVALID_ARGUMENT));
