@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -103,7 +104,12 @@ StatusOr<EntrySpec> ParseEntry(const std::string& path, const std::string& name,
                              ") are outside the data section of " + std::to_string(data_size) +
                              " bytes");
   }
-  const uint64_t expected = numel * torch::elementSize(spec.dtype);
+  const uint64_t element_size = torch::elementSize(spec.dtype);
+  // Without this check numel * element_size can wrap to the span of the
+  // offsets (e.g. 2^62 F32 elements in 0 bytes) and LibTorch throws later.
+  if (numel > std::numeric_limits<int64_t>::max() / element_size)
+    return Invalid(path, "tensor '" + name + "' is too large");
+  const uint64_t expected = numel * element_size;
   if (spec.end - spec.begin != expected) {
     return Invalid(path, "tensor '" + name + "' shape " + ShapeString(spec.shape) + " of " +
                              DtypeName(spec.dtype) + " needs " + std::to_string(expected) +
