@@ -14,3 +14,12 @@ if(VIT_SANITIZE_THREAD)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
 endif()
+if(VIT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "VIT_FUZZ needs clang's libFuzzer: -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  # Coverage feedback for libFuzzer in every library; only fuzz/ targets link
+  # libFuzzer's main (-fsanitize=fuzzer), so tests keep GoogleTest's.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+  add_link_options(-fsanitize=fuzzer-no-link)
+endif()
