@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake pkg-config git clang-format
+  # sanitizer + libFuzzer builds (scripts/test.sh): clang, its runtimes, llvm-symbolizer
+  clang libclang-rt-14-dev llvm
   # libraries
   libtorch-dev libopencv-dev libdnnl-dev zlib1g-dev
   # dnnl's CMake config needs the OpenCL headers, which libdnnl-dev only recommends
