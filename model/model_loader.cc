@@ -104,10 +104,10 @@ StatusOr<LoadedModel> LoadModelFolder(const std::string& folder_arg) {
     model.folder = folder.string();
     model.weights_path = *weights;
     model.inferred = std::move(*inferred);
-    model.net = VisionTransformer(model.inferred.vit);
-    const ShapeMap expected = ParameterShapes(*model.net);
+    // Built without weights: a random copy of the model never takes memory.
+    model.net = VisionTransformer(model.inferred.vit, ParameterInit::kReleased);
+    const ShapeMap& expected = model.net->parameter_shapes();
     VIT_RETURN_IF_ERROR(CheckStateDict(expected, *converted, *weights));
-    ReleaseParameters(*model.net);
 
     if (header_only) {
       converted = TensorMap();

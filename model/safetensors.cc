@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "model/mapped_file.h"
 
 namespace vit {
 namespace {
@@ -133,6 +136,40 @@ Status CheckNoOverlap(const std::string& path, std::vector<EntrySpec> specs) {
 
 enum class ReadMode { kWidenToFloat, kRaw, kMetaOnly };
 
+// float32 tensors view the mapped file in place (no copy, paged in on first
+// use, pages dropped when the tensor is freed); F16 / BF16 / U8 and misaligned
+// float32 data are copied out (and widened) and their pages dropped at once.
+StatusOr<TensorMap> MapTensors(const std::string& path, uint64_t file_size, uint64_t data_start,
+                               const std::vector<EntrySpec>& specs) {
+  auto mapped = MappedFile::Open(path);
+  if (!mapped.ok()) return mapped.status();
+  std::shared_ptr<MappedFile> file = std::move(*mapped);
+  if (file->size() != file_size) {
+    return DataLossError("safetensors file '" + path + "' changed size while being read");
+  }
+  TensorMap tensors;
+  tensors.reserve(specs.size());
+  for (const auto& spec : specs) {
+    const uint64_t offset = data_start + spec.begin;
+    const uint64_t length = spec.end - spec.begin;
+    char* data = file->data() + offset;
+    torch::Tensor tensor;
+    if (spec.dtype == torch::kFloat32 && reinterpret_cast<uintptr_t>(data) % alignof(float) == 0) {
+      tensor = torch::from_blob(
+          data, spec.shape, [file, offset, length](void*) { file->Release(offset, length); },
+          torch::TensorOptions().dtype(torch::kFloat32));
+    } else {
+      tensor = torch::empty(spec.shape, torch::TensorOptions().dtype(spec.dtype));
+      std::memcpy(tensor.data_ptr(), data, length);
+      file->Release(offset, length);
+      if (spec.dtype == torch::kFloat16 || spec.dtype == torch::kBFloat16)
+        tensor = tensor.to(torch::kFloat32);
+    }
+    tensors.emplace_back(spec.name, std::move(tensor));
+  }
+  return tensors;
+}
+
 StatusOr<TensorMap> Read(const std::string& path, ReadMode mode) {
   std::ifstream file(path, std::ios::binary | std::ios::ate);
   if (!file) return NotFoundError("cannot open safetensors file '" + path + "'");
@@ -173,13 +210,16 @@ StatusOr<TensorMap> Read(const std::string& path, ReadMode mode) {
 
   TensorMap tensors;
   tensors.reserve(specs.size());
-  for (const auto& spec : specs) {
-    if (mode == ReadMode::kMetaOnly) {
+  if (mode == ReadMode::kMetaOnly) {
+    for (const auto& spec : specs) {
       tensors.emplace_back(
           spec.name,
           torch::empty(spec.shape, torch::TensorOptions().dtype(spec.dtype).device(torch::kMeta)));
-      continue;
     }
+    return tensors;
+  }
+  if (mode == ReadMode::kWidenToFloat) return MapTensors(path, file_size, data_start, specs);
+  for (const auto& spec : specs) {
     // Read straight into the tensor's own storage: one copy of the weights.
     torch::Tensor tensor = torch::empty(spec.shape, torch::TensorOptions().dtype(spec.dtype));
     file.seekg(static_cast<std::streamoff>(data_start + spec.begin));
@@ -188,10 +228,6 @@ StatusOr<TensorMap> Read(const std::string& path, ReadMode mode) {
     if (!file)
       return DataLossError("safetensors file '" + path + "': short read for tensor '" + spec.name +
                            "'");
-    if (mode == ReadMode::kWidenToFloat &&
-        (spec.dtype == torch::kFloat16 || spec.dtype == torch::kBFloat16)) {
-      tensor = tensor.to(torch::kFloat32);
-    }
     tensors.emplace_back(spec.name, std::move(tensor));
   }
   return tensors;

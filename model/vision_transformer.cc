@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "model/pos_embed.h"
+#include "model/state_dict.h"
 
 namespace vit {
 
@@ -102,11 +103,13 @@ torch::Tensor BlockImpl::forward(torch::Tensor x) {
   return x + Residual(m);
 }
 
-VisionTransformerImpl::VisionTransformerImpl(const VitConfig& config) : config_(config) {
+VisionTransformerImpl::VisionTransformerImpl(const VitConfig& config, ParameterInit init)
+    : config_(config) {
   const std::string problem = config.Validate();
   TORCH_CHECK(problem.empty(), "invalid ViT config: ", problem);
   const int d = config.embed_dim;
   patch_embed = register_module("patch_embed", PatchEmbed(config.in_chans, config.patch_size, d));
+  Settle("patch_embed.", *patch_embed, init);
   if (config.class_token) cls_token = register_parameter("cls_token", torch::zeros({1, 1, d}));
   if (config.distilled) dist_token = register_parameter("dist_token", torch::zeros({1, 1, d}));
   if (config.num_reg_tokens > 0)
@@ -117,16 +120,30 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& config) : config_(
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.depth; ++i) {
     const double rate = config.depth > 1 ? config.drop_path_rate * i / (config.depth - 1) : 0.0;
-    blocks->push_back(Block(config, rate));
+    Block block(config, rate);
+    Settle("blocks." + std::to_string(i) + ".", *block, init);
+    blocks->push_back(block);
   }
   if (config.fc_norm) {
     fc_norm = register_module("fc_norm", MakeLayerNorm(d, config.layer_norm_eps));
+    Settle("fc_norm.", *fc_norm, init);
   } else {
     norm = register_module("norm", MakeLayerNorm(d, config.layer_norm_eps));
+    Settle("norm.", *norm, init);
   }
   head = register_module("head", torch::nn::Linear(d, config.num_classes));
-  if (config.distilled)
+  Settle("head.", *head, init);
+  if (config.distilled) {
     head_dist = register_module("head_dist", torch::nn::Linear(d, config.num_classes));
+    Settle("head_dist.", *head_dist, init);
+  }
+  // The tokens and position embedding: what is left at the top level.
+  for (const auto& item : named_parameters(/*recurse=*/false))
+    parameter_shapes_[item.key()] = item.value().sizes().vec();
+  if (init == ParameterInit::kReleased) {
+    ReleaseParameters(*this);
+    return;
+  }
   // Initialisation for training from scratch (checkpoints overwrite it).
   if (config.class_token) torch::nn::init::normal_(cls_token, 0.0, 1e-6);
   if (config.num_reg_tokens > 0) torch::nn::init::normal_(reg_token, 0.0, 1e-6);
@@ -138,6 +155,13 @@ VisionTransformerImpl::VisionTransformerImpl(const VitConfig& config) : config_(
       if (linear->bias.defined()) torch::nn::init::zeros_(linear->bias);
     }
   }
+}
+
+void VisionTransformerImpl::Settle(const std::string& prefix, torch::nn::Module& part,
+                                   ParameterInit init) {
+  for (const auto& item : part.named_parameters(/*recurse=*/true))
+    parameter_shapes_[prefix + item.key()] = item.value().sizes().vec();
+  if (init == ParameterInit::kReleased) ReleaseParameters(part);
 }
 
 torch::Tensor VisionTransformerImpl::AddPositionAndPrefix(torch::Tensor x, int64_t grid_h,

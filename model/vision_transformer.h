@@ -6,6 +6,10 @@
 
 #include <torch/torch.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "model/vit_config.h"
 
 namespace vit {
@@ -82,11 +86,25 @@ class BlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Block);
 
+/// What the VisionTransformer constructor does with the parameters it creates.
+enum class ParameterInit {
+  /// timm's initialisation, for training from scratch.
+  kRandom,
+  /// A checkpoint follows: each part's storage is freed as soon as the part is
+  /// built, so a loading process never holds a random copy of the whole model.
+  kReleased,
+};
+
 class VisionTransformerImpl : public torch::nn::Module {
  public:
-  explicit VisionTransformerImpl(const VitConfig& config);
+  explicit VisionTransformerImpl(const VitConfig& config,
+                                 ParameterInit init = ParameterInit::kRandom);
 
   const VitConfig& config() const { return config_; }
+  /// Every parameter's timm name and shape as constructed (also after kReleased).
+  const std::map<std::string, std::vector<int64_t>>& parameter_shapes() const {
+    return parameter_shapes_;
+  }
 
   /// Input: tokens [B, N, C*P*P] on a grid_h x grid_w patch grid (0, 0 = the
   /// trained grid), or pixels [B, C, H, W]. Returns all tokens after the final
@@ -118,7 +136,10 @@ class VisionTransformerImpl : public torch::nn::Module {
 
  private:
   torch::Tensor AddPositionAndPrefix(torch::Tensor x, int64_t grid_h, int64_t grid_w);
+  // Records the shapes of `part`'s parameters under `prefix`; frees them for kReleased.
+  void Settle(const std::string& prefix, torch::nn::Module& part, ParameterInit init);
   VitConfig config_;
+  std::map<std::string, std::vector<int64_t>> parameter_shapes_;
 };
 TORCH_MODULE(VisionTransformer);
 

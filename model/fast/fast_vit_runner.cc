@@ -98,6 +98,9 @@ void FastVitRunner::PackBlock(BlockImpl& block) {
   b.qkv = std::make_unique<FastLinear>(ScaleRows(attn.qkv->weight, 0, dim_, scale),
                                        ScaleRows(attn.qkv->bias, 0, dim_, scale), act_dt_, act_dt_,
                                        Epilogue::kNone, rows);
+  // Each float32 weight goes as soon as it is packed (a mapped checkpoint's
+  // pages leave the process with it): at most one unpacked matrix is resident.
+  ReleaseParameters(*attn.qkv);
   // LayerScale folded into the projections that feed the residual stream.
   auto proj_w = attn.proj->weight, proj_b = attn.proj->bias;
   auto fc2_w = block.mlp->fc2->weight, fc2_b = block.mlp->fc2->bias;
@@ -111,13 +114,16 @@ void FastVitRunner::PackBlock(BlockImpl& block) {
   }
   b.proj =
       std::make_unique<FastLinear>(proj_w, proj_b, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
+  proj_w = proj_b = torch::Tensor();
+  ReleaseParameters(*attn.proj);
   b.fc1 = std::make_unique<FastLinear>(block.mlp->fc1->weight, block.mlp->fc1->bias, act_dt_,
                                        act_dt_, Epilogue::kGelu, rows);
+  ReleaseParameters(*block.mlp->fc1);
   b.fc2 = std::make_unique<FastLinear>(fc2_w, fc2_b, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
+  fc2_w = fc2_b = torch::Tensor();
   for (auto* l : {b.qkv.get(), b.proj.get(), b.fc1.get(), b.fc2.get()})
     packed_bytes_ += l->packed_bytes();
-  // The float32 weights of this block are no longer needed: free them now so
-  // the packed and unpacked model never coexist beyond one block.
+  // The rest of the block (norms, LayerScale, fc2) is no longer needed either.
   ReleaseParameters(block);
   // glibc keeps freed heap memory resident; hand it back so the next block's
   // packed weights do not add to the peak.
