@@ -4,15 +4,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/text.h"
+
 namespace vit::server {
 namespace {
-
-std::string Trim(const std::string& text) {
-  const char* kSpace = " \t\r\n";
-  const size_t begin = text.find_first_not_of(kSpace);
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
-}
 
 // gRPC metadata values are printable ASCII; "Bearer TOKEN" is split on space.
 bool IsValidToken(const std::string& token) {
@@ -31,11 +26,11 @@ StatusOr<std::string> LoadAuthToken(const std::string& token_file) {
     if (!file) return InvalidArgumentError("--auth-token-file: cannot read " + token_file);
     std::ostringstream contents;
     contents << file.rdbuf();
-    token = Trim(contents.str());
+    token = TrimWhitespace(contents.str());
     source = "--auth-token-file " + token_file;
     if (token.empty()) return InvalidArgumentError(source + " holds no token");
   } else if (const char* env = std::getenv(kAuthTokenEnv)) {
-    token = Trim(env);
+    token = TrimWhitespace(env);
     source = std::string("$") + kAuthTokenEnv;
   }
   if (!IsValidToken(token)) {

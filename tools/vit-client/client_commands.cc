@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/text.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "vit/v1/vit.grpc.pb.h"
 
@@ -26,17 +27,11 @@ bool ReadFileBytes(const std::string& path, std::string* bytes) {
 
 namespace {
 
-std::string Trim(const std::string& text) {
-  const char* kSpace = " \t\r\n";
-  const size_t begin = text.find_first_not_of(kSpace);
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
-}
-
 Status ReadNonEmpty(const std::string& flag, const std::string& path, std::string* contents) {
   if (path.empty()) return Status::Ok();
   if (!ReadFileBytes(path, contents)) return InvalidArgumentError(flag + ": cannot read " + path);
-  if (Trim(*contents).empty()) return InvalidArgumentError(flag + ": " + path + " is empty");
+  if (TrimWhitespace(*contents).empty())
+    return InvalidArgumentError(flag + ": " + path + " is empty");
   return Status::Ok();
 }
 
@@ -51,9 +46,9 @@ Status LoadConnectionFiles(ConnectionOptions* o) {
   if (!o->tls_ca.empty() || !o->tls_cert.empty()) o->tls = true;
   if (!o->token_file.empty()) {
     VIT_RETURN_IF_ERROR(ReadNonEmpty("--token-file", o->token_file, &o->token));
-    o->token = Trim(o->token);
+    o->token = TrimWhitespace(o->token);
   } else if (const char* env = std::getenv("VIT_AUTH_TOKEN")) {
-    o->token = Trim(env);
+    o->token = TrimWhitespace(env);
   }
   return Status::Ok();
 }
