@@ -42,11 +42,11 @@ TEST(DefaultModelTest, VitEvalReachesTargetAccuracyOnFashionMnistTestSet) {
   EXPECT_EQ(json["images"].get<int64_t>(), 10000);
   const double accuracy = json["accuracy"].get<double>();
   RecordProperty("accuracy", std::to_string(accuracy));
-  // Issue 4's target is 0.92; the shipped weights reach 0.9106 (bf16) /
-  // 0.9107 (fp32), see models/vit-fashion-mnist/README.md. Until weights that
+  // Issue 4's target is 0.92; the shipped weights reach 0.9151 (bf16 and
+  // fp32), see models/vit-fashion-mnist/README.md. Until weights that
   // meet the target land, this guards the shipped model against regressions
   // (loading, preprocessing, inference) at its own floor.
-  constexpr double kShippedModelFloor = 0.905;
+  constexpr double kShippedModelFloor = 0.91;
   EXPECT_GE(accuracy, kShippedModelFloor) << out;
 }
 
