@@ -44,9 +44,13 @@ StatusOr<ImageHeader> InspectEncodedImage(const uint8_t* data, size_t size,
   }
   // Not kResourceExhausted: that code means "retry later", and this never succeeds.
   if (header.width > limits.max_pixels / header.height) {
+    // A header may announce sizes whose product does not fit in 64 bits.
+    int64_t pixels = 0;
+    const std::string count = __builtin_mul_overflow(header.width, header.height, &pixels)
+                                  ? std::string("more than 2^63")
+                                  : std::to_string(pixels);
     return InvalidArgumentError(std::string("too many pixels: ") + format + " header announces " +
-                                SizeText(header.width, header.height) + " = " +
-                                std::to_string(header.width * header.height) +
+                                SizeText(header.width, header.height) + " = " + count +
                                 " pixels, max_pixels is " + std::to_string(limits.max_pixels));
   }
   if (header.truncated) {

@@ -120,6 +120,18 @@ TEST(BadInputTest, ZeroSizedImagesAreInvalidArgument) {
   EXPECT_EQ(Tokens(bmp).code(), StatusCode::kInvalidArgument);
 }
 
+TEST(BadInputTest, PixelCountBeyondSixtyFourBitsIsReportedWithoutOverflow) {
+  // Found by fuzz_image_preprocess (UBSan: signed overflow computing the count
+  // for the error message); reproducer in fuzz/regressions/fuzz_image_preprocess.
+  const std::string pgm = "P5\n422222222222 222222222222\n255\n";
+  std::vector<uint8_t> bytes(pgm.begin(), pgm.end());
+  bytes.resize(bytes.size() + 64, 0x7F);
+  Status s = Tokens(bytes);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("too many pixels"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("more than 2^63"), std::string::npos) << s.message();
+}
+
 TEST(BadInputTest, PixelBombsAreRejectedFromTheHeaderBeforeDecoding) {
   // PNG announcing 100000 x 100000 followed by garbage: had the decoder run, the
   // error would be a decode failure, not the budget.
