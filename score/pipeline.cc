@@ -187,6 +187,10 @@ Status ScorePipeline::Write(const RowSink& sink) {
   }
   if (!cancelled_ && !waiting.empty())
     return InternalError(std::to_string(waiting.size()) + " rows never became writable");
+  // A fatal backend error stopped the run: rows already scored but held back
+  // behind a file that never arrived are still results. Write them (walk order,
+  // with gaps) so a resumed run does not score them again.
+  for (const auto& entry : waiting) VIT_RETURN_IF_ERROR(emit(entry.second));
   return Status::Ok();
 }
 

@@ -4,7 +4,9 @@
 // Queues hand items on; an InFlightWindow bounds the files between the walker
 // and the writer. Failed files skip the batch and go straight to the writer.
 // Every admitted file ends as exactly one row, unless the run stops on a fatal
-// error (backend or output failure), when rows not yet written are dropped.
+// error: after a backend failure every row already scored is still written
+// (in walk order, with gaps for the files that were not); after an output
+// failure nothing more is written.
 #pragma once
 
 #include <atomic>

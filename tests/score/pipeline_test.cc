@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "tests/score/temp_dir.h"
 
@@ -23,6 +25,7 @@ class FakeBackend : public ScoringBackend {
   std::string Describe() const override { return "fake"; }
   int num_classes() const override { return 7; }
   Status Prepare(const std::string& path, PreparedInput* input) const override {
+    if (prepares_++ == slow_prepare) std::this_thread::sleep_for(std::chrono::milliseconds(500));
     input->bytes = testing::ReadFile(path);
     if (input->bytes.rfind("bad", 0) == 0) return DataLossError(path + ": bad bytes");
     return Status::Ok();
@@ -43,10 +46,12 @@ class FakeBackend : public ScoringBackend {
     return Status::Ok();
   }
   int fail_on_call = -1;
+  int slow_prepare = -1;  // this Prepare call (0-based) sleeps: its file arrives late
   int max_batch = 0;
 
  private:
   int calls_ = 0;
+  mutable std::atomic<int> prepares_{0};
 };
 
 struct Collected {
@@ -153,6 +158,23 @@ TEST(ScorePipelineTest, FatalBackendErrorStopsTheRunAndKeepsEarlierRows) {
   EXPECT_EQ(run.status.code(), StatusCode::kUnavailable);
   EXPECT_LT(run.rows.size(), 200u);
   EXPECT_GE(run.rows.size(), 20u);  // the two batches before the failure
+}
+
+TEST(ScorePipelineTest, FatalBackendErrorStillWritesRowsHeldBehindALateFile) {
+  // The 11th file is prepared late, so the next two batches run without it and
+  // the third fails. Their rows wait behind it in walk order; they are results
+  // and must be written (with the gap) rather than dropped.
+  TempDir dir;
+  const std::string root = MakeTree(dir, 200, 0);
+  FakeBackend backend;
+  backend.fail_on_call = 3;
+  backend.slow_prepare = 10;
+  const Collected run = RunOn(root, &backend, {/*batch_size=*/10, /*workers=*/2});
+  EXPECT_EQ(run.status.code(), StatusCode::kUnavailable);
+  EXPECT_GE(run.rows.size(), 20u);
+  EXPECT_LT(run.rows.size(), 200u);
+  for (size_t i = 1; i < run.rows.size(); ++i)
+    EXPECT_LT(run.rows[i - 1].sequence, run.rows[i].sequence) << "walk order, each file once";
 }
 
 TEST(ScorePipelineTest, SinkErrorStopsTheRun) {
