@@ -51,7 +51,10 @@ struct TestImage {
 
 // In-process ground truth: the same libraries the server uses, called directly.
 std::vector<TestImage> LoadExpectations() {
-  auto engine = InferenceEngine::Load(ModelDir(), EngineOptions{"fp32", 1});
+  EngineOptions options;
+  options.dtype = "fp32";
+  options.threads = 1;
+  auto engine = InferenceEngine::Load(ModelDir(), options);
   EXPECT_TRUE(engine.ok()) << engine.status().ToString();
   if (!engine.ok()) return {};
   const ModelInfo& info = (*engine)->info();
