@@ -5,7 +5,7 @@ measured one after the other in the same run.
 Ours: `vit-bench` with ONEDNN_VERBOSE=1, which times every oneDNN primitive it
 executes (all our matmuls, with their fused bias/GELU/residual epilogues, and the
 softmax); the rest of the forward (LayerNorm, bf16 conversion, token assembly, the
-head) is the measured mean forward time minus the primitives. PyTorch: torchvision's
+head) is the median forward time minus the primitives. PyTorch: torchvision's
 VisionTransformer under torch.autograd.profiler, self CPU time per aten op.
 
 Prints a table of milliseconds per forward and shares, then one JSON object per side.
@@ -145,9 +145,9 @@ def main():
     p.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"),
                    help="build folder holding bin/vit-bench")
     p.add_argument("--model", default="vit_base_patch16_224", help="vit-bench preset")
-    p.add_argument("--dtype", default="bf16", choices=["fp32", "bf16"])
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--dtype", default="bf16", choices=["fp32", "bf16"], help="weights and activations")
+    p.add_argument("--batch", type=int, default=8, help="images per forward")
+    p.add_argument("--threads", type=int, default=2, help="intra-op threads on both sides")
     p.add_argument("--runs", type=int, default=3, help="profiled forwards per side")
     p.add_argument("--json", action="store_true", help="print only the JSON lines")
     args = p.parse_args()
