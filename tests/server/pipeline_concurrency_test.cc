@@ -98,15 +98,22 @@ ServiceOptions UnboundedService() {
   return options;
 }
 
-TEST(PipelineConcurrencyTest, ConcurrentRequestsEachGetTheirOwnAnswerOnce) {
+// The service's request path over a live pipeline of fakes.
+class PipelineConcurrencyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pipeline = MakePipeline(&backend, &preprocessor, &metrics);
+    ASSERT_NE(pipeline, nullptr);
+    service.SetPipeline(pipeline.get());
+  }
   FakeBackend backend;
   FakePreprocessor preprocessor;
   Metrics metrics;
-  auto pipeline = MakePipeline(&backend, &preprocessor, &metrics);
-  ASSERT_NE(pipeline, nullptr);
-  VitServiceImpl service(UnboundedService(), &metrics);
-  service.SetPipeline(pipeline.get());
+  std::unique_ptr<InferencePipeline> pipeline;
+  VitServiceImpl service{UnboundedService(), &metrics};  // destroyed before the pipeline
+};
 
+TEST_F(PipelineConcurrencyTest, ConcurrentRequestsEachGetTheirOwnAnswerOnce) {
   Answers answers;
   answers.SubmitAll(&service);
   ASSERT_TRUE(answers.WaitForAll());
@@ -127,17 +134,9 @@ TEST(PipelineConcurrencyTest, ConcurrentRequestsEachGetTheirOwnAnswerOnce) {
   }
 }
 
-TEST(PipelineConcurrencyTest, StopWhileRequestsArriveAnswersEachOnce) {
-  FakeBackend backend;
-  FakePreprocessor preprocessor;
-  Metrics metrics;
-  auto pipeline = MakePipeline(&backend, &preprocessor, &metrics);
-  ASSERT_NE(pipeline, nullptr);
-  VitServiceImpl service(UnboundedService(), &metrics);
-  service.SetPipeline(pipeline.get());
-
+TEST_F(PipelineConcurrencyTest, StopWhileRequestsArriveAnswersEachOnce) {
   Answers answers;
-  std::thread stopper([&pipeline] {
+  std::thread stopper([this] {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     pipeline->Stop(/*drain=*/false);
   });
