@@ -92,3 +92,16 @@ class StatusOr {
     ::vit::Status vit_status_ = (expr);        \
     if (!vit_status_.ok()) return vit_status_; \
   } while (0)
+
+#define VIT_STATUS_CONCAT_INNER_(a, b) a##b
+#define VIT_STATUS_CONCAT_(a, b) VIT_STATUS_CONCAT_INNER_(a, b)
+
+// Evaluates `expr` (a StatusOr<T>); returns its Status from the enclosing
+// function when it is not OK, else moves the value into `lhs`, which may be a
+// declaration: VIT_ASSIGN_OR_RETURN(auto file, OpenFile(path));
+#define VIT_ASSIGN_OR_RETURN(lhs, expr) \
+  VIT_ASSIGN_OR_RETURN_IMPL_(VIT_STATUS_CONCAT_(vit_status_or_, __LINE__), lhs, expr)
+#define VIT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                               \
+  if (!tmp.ok()) return tmp.status();              \
+  lhs = std::move(tmp).value()

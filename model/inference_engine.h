@@ -8,7 +8,7 @@
 
 #include "common/preprocess_spec.h"
 #include "common/status.h"
-#include "model/model_info.h"
+#include "common/model_info.h"
 
 namespace vit {
 
@@ -19,8 +19,8 @@ struct EngineOptions {
   int threads = 0;
   /// "fast" (weights prepacked for oneDNN, fused kernels: model/fast/) or
   /// "reference" (the LibTorch module; bf16 there is module->to(kBFloat16)).
-  /// Empty = $VIT_ENGINE when set, else "fast".
-  std::string backend;
+  /// Default "fast".
+  std::string backend = "fast";
 };
 
 class InferenceEngine {

@@ -12,9 +12,8 @@ struct Prediction {
   float probability = 0.0f;
 };
 
-/// Softmax over `logits[0..num_classes)` (computed in double for stability),
-/// then the k most probable classes, most probable first; ties by lower index.
-/// k is clamped to [1, num_classes].
+/// TopKSoftmax (common/top_k.h) with labels: the k most probable classes, most
+/// probable first, ties by lower index; k is clamped to [1, num_classes].
 std::vector<Prediction> TopK(const float* logits, int num_classes, int k,
                              const std::vector<std::string>& labels);
 

@@ -30,10 +30,10 @@ int ImreadFlags(int reduction) {
 StatusOr<ImageHeader> InspectEncodedImage(const uint8_t* data, size_t size,
                                           const DecodeLimits& limits) {
   if (data == nullptr || size == 0) return InvalidArgumentError("empty input: no image bytes");
-  if (size > limits.max_encoded_bytes || size > size_t{INT32_MAX}) {
+  if (size > limits.max_image_bytes || size > size_t{INT32_MAX}) {
     return InvalidArgumentError("encoded image too large: " + std::to_string(size) +
-                                " bytes, max_encoded_bytes is " +
-                                std::to_string(limits.max_encoded_bytes));
+                                " bytes, max_image_bytes is " +
+                                std::to_string(limits.max_image_bytes));
   }
   ImageHeader header;
   VIT_RETURN_IF_ERROR(ParseImageHeader(data, size, &header));

@@ -14,7 +14,7 @@ namespace vit::preprocessing {
 
 struct DecodeLimits {
   int64_t max_pixels = 0;
-  size_t max_encoded_bytes = 0;
+  size_t max_image_bytes = 0;
 };
 
 // Parses the header and enforces `limits`. Errors (kInvalidArgument unless noted):

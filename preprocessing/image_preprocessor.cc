@@ -31,7 +31,7 @@ Status ReadFile(const std::string& path, size_t max_bytes, std::vector<uint8_t>*
   if (size < 0) return InvalidArgumentError(path + ": cannot determine file size");
   if (static_cast<uint64_t>(size) > max_bytes) {
     return InvalidArgumentError(path + ": encoded image too large: " + std::to_string(size) +
-                                " bytes, max_encoded_bytes is " + std::to_string(max_bytes));
+                                " bytes, max_image_bytes is " + std::to_string(max_bytes));
   }
   bytes->resize(static_cast<size_t>(size));
   file.seekg(0);
@@ -108,7 +108,7 @@ int ImagePreprocessor::ChooseReduction(const ImageHeader& header, cv::Size uprig
 
 StatusOr<cv::Mat> ImagePreprocessor::DecodeUpright(const uint8_t* data, size_t size,
                                                    cv::Size* full_size) const {
-  const DecodeLimits limits{options_.max_pixels, options_.max_encoded_bytes};
+  const DecodeLimits limits{options_.max_pixels, options_.max_image_bytes};
   StatusOr<ImageHeader> header = InspectEncodedImage(data, size, limits);
   if (!header.ok()) return header.status();
   if (header->format == ImageFormat::kTiff && OrientationSwapsAxes(header->exif_orientation)) {
@@ -165,13 +165,13 @@ StatusOr<cv::Mat> ImagePreprocessor::EncodedToCrop(const uint8_t* data, size_t s
 
 Status ImagePreprocessor::FileToTokens(const std::string& path, float* out) const {
   std::vector<uint8_t> bytes;
-  VIT_RETURN_IF_ERROR(ReadFile(path, options_.max_encoded_bytes, &bytes));
+  VIT_RETURN_IF_ERROR(ReadFile(path, options_.max_image_bytes, &bytes));
   return WithPath(path, EncodedToTokens(bytes.data(), bytes.size(), out));
 }
 
 StatusOr<cv::Mat> ImagePreprocessor::FileToCrop(const std::string& path) const {
   std::vector<uint8_t> bytes;
-  VIT_RETURN_IF_ERROR(ReadFile(path, options_.max_encoded_bytes, &bytes));
+  VIT_RETURN_IF_ERROR(ReadFile(path, options_.max_image_bytes, &bytes));
   StatusOr<cv::Mat> crop = EncodedToCrop(bytes.data(), bytes.size());
   if (!crop.ok()) return WithPath(path, crop.status());
   return crop;

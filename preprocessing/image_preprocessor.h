@@ -24,8 +24,10 @@ struct PreprocessOptions {
   /// decoding (decompression bombs). Default 64 Mpx (64,000,000): a 64 Mpx RGB
   /// image decodes to 192 MB; well above phone cameras (12-50 Mpx).
   int64_t max_pixels = 64'000'000;
-  /// Maximum encoded size in bytes accepted. Default 64 MiB.
-  size_t max_encoded_bytes = size_t{64} << 20;
+  /// Largest encoded image in bytes (a file, or the bytes of a request);
+  /// larger is INVALID_ARGUMENT before anything is decoded. The one byte limit
+  /// of every tool and the server (flag --max-image-bytes). Default 16 MiB.
+  size_t max_image_bytes = size_t{16} << 20;
   /// Fast path: decode large JPEGs at 1/2, 1/4 or 1/8 scale (IMREAD_REDUCED_*)
   /// when the target is much smaller. Off by default: libjpeg's DCT-domain
   /// downscale differs from decode-then-antialias by more than the parity bounds

@@ -22,15 +22,6 @@ std::string Total(const ProgressSnapshot& s) { return s.total < 0 ? "?" : std::t
 
 }  // namespace
 
-std::string FormatDuration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const auto total = static_cast<int64_t>(std::llround(seconds));
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%lld:%02lld:%02lld", static_cast<long long>(total / 3600),
-                static_cast<long long>(total / 60 % 60), static_cast<long long>(total % 60));
-  return buffer;
-}
-
 std::string FormatProgressBar(const ProgressSnapshot& s, int width) {
   std::string bar(static_cast<size_t>(std::max(width, 1)), ' ');
   std::string percent = "  ?%";

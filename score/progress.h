@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "common/duration.h"
+
 namespace vit::score {
 
 /// Updated by the pipeline's writer (and the file counter), read by the reporter.
@@ -38,8 +40,6 @@ std::string FormatProgressLine(const ProgressSnapshot& s);
 /// "vit-score: 1000 files, 997 succeeded, 3 failed, 250 skipped (already in the
 /// output), 123.4 images/s, wall time 8.1 s".
 std::string FormatSummary(const ProgressSnapshot& s, uint64_t skipped);
-/// "1:02:03" / "0:00:04"; "?" when unknown.
-std::string FormatDuration(double seconds);
 
 struct ProgressOptions {
   /// Show progress at all (--no-progress turns it off; the summary stays).

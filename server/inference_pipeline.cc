@@ -198,24 +198,4 @@ void InferencePipeline::Stop(bool drain) {
   if (scheduler_ != nullptr) scheduler_->Stop(drain);
 }
 
-std::vector<ClassScore> TopKSoftmax(const float* logits, int num_classes, int k) {
-  k = std::clamp(k, 0, num_classes);
-  const float max_logit = *std::max_element(logits, logits + num_classes);
-  double sum = 0.0;
-  for (int c = 0; c < num_classes; ++c) sum += std::exp(static_cast<double>(logits[c]) - max_logit);
-  std::vector<int> order(num_classes);
-  for (int c = 0; c < num_classes; ++c) order[c] = c;
-  // Ties keep the lower class index first, so results are reproducible.
-  std::partial_sort(order.begin(), order.begin() + k, order.end(), [logits](int a, int b) {
-    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-  });
-  std::vector<ClassScore> scores(k);
-  for (int i = 0; i < k; ++i) {
-    scores[i].class_index = order[i];
-    scores[i].probability =
-        static_cast<float>(std::exp(static_cast<double>(logits[order[i]]) - max_logit) / sum);
-  }
-  return scores;
-}
-
 }  // namespace vit::server

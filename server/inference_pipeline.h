@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/top_k.h"
 #include "server/batch_scheduler.h"
 #include "server/model_backend.h"
 #include "server/worker_pool.h"
@@ -41,11 +42,6 @@ struct InferenceRequest {
   bool want_features = false;
   /// Absolute deadline on the pipeline's clock (microseconds); 0 = none.
   int64_t deadline_micros = 0;
-};
-
-struct ClassScore {
-  int class_index = 0;
-  float probability = 0.0f;
 };
 
 struct InferenceResult {
@@ -113,8 +109,5 @@ class InferencePipeline {
 /// The status a request gets for a preprocessing failure: INVALID_ARGUMENT
 /// for anything wrong with the image itself, other codes unchanged.
 Status ImageError(const Status& status);
-
-/// Indices and softmax probabilities of the `k` largest of `logits`.
-std::vector<ClassScore> TopKSoftmax(const float* logits, int num_classes, int k);
 
 }  // namespace vit::server

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "model/model_info.h"
+#include "common/model_info.h"
 
 namespace vit::server {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "common/status.h"
-#include "model/model_info.h"  // header-only struct, no LibTorch
+#include "common/model_info.h"  // header-only struct, no LibTorch
 
 namespace vit::server {
 

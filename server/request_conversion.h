@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "model/model_info.h"
+#include "common/model_info.h"
 #include "server/inference_pipeline.h"
 #include "vit/v1/vit.pb.h"
 

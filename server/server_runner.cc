@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "server/auth_token.h"
+#include "common/file_util.h"
 #include "server/health.h"
 #include "server/inference_pipeline.h"
 #include "server/metrics.h"
@@ -30,24 +30,16 @@ namespace {
 // over the limit gets our INVALID_ARGUMENT rather than gRPC's generic error.
 constexpr int kMessageOverheadBytes = 64 << 10;
 
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return NotFoundError("cannot read " + path);
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
-
 StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const ServerOptions& options) {
   if (options.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  StatusOr<std::string> cert = ReadFile(options.tls_cert);
+  StatusOr<std::string> cert = ReadFileToString(options.tls_cert);
   if (!cert.ok()) return cert.status();
-  StatusOr<std::string> key = ReadFile(options.tls_key);
+  StatusOr<std::string> key = ReadFileToString(options.tls_key);
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
   if (!options.tls_client_ca.empty()) {
-    StatusOr<std::string> client_ca = ReadFile(options.tls_client_ca);
+    StatusOr<std::string> client_ca = ReadFileToString(options.tls_client_ca);
     if (!client_ca.ok()) return client_ca.status();
     ssl.pem_root_certs = *client_ca;
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
@@ -183,7 +175,7 @@ int RunServer(const ServerOptions& options) {
   std::future<int> signal = signal_promise->get_future();
   std::thread([signal_promise] { signal_promise->set_value(WaitForTerminationSignal()); }).detach();
 
-  StatusOr<std::string> auth_token = LoadAuthToken(options.auth_token_file);
+  StatusOr<std::string> auth_token = LoadBearerToken(options.auth_token_file, "--auth-token-file");
   if (!auth_token.ok()) {
     spdlog::error("{}", auth_token.status().message());
     return 1;

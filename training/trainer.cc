@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/duration.h"
 #include "model/cpu_features.h"
 #include "model/model_saver.h"
 #include "model/vision_transformer.h"
@@ -83,14 +84,6 @@ std::string Signature(const TrainOptions& o, int64_t train_size) {
     << " pad=" << o.augment.crop_padding << " flip=" << o.augment.hflip_prob
     << " erase=" << o.augment.erase_prob << " seed=" << o.seed << " train=" << train_size;
   return s.str();
-}
-
-std::string FormatDuration(double seconds) {
-  const int64_t s = static_cast<int64_t>(seconds + 0.5);
-  char text[32];
-  std::snprintf(text, sizeof(text), "%ld:%02ld:%02ld", static_cast<long>(s / 3600),
-                static_cast<long>(s / 60 % 60), static_cast<long>(s % 60));
-  return text;
 }
 
 double TestAccuracy(VisionTransformer& net, const IdxDataset& test, float mean, float std,

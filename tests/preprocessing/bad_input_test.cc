@@ -163,10 +163,10 @@ TEST(BadInputTest, PixelBombsAreRejectedFromTheHeaderBeforeDecoding) {
 
 TEST(BadInputTest, EncodedSizeLimit) {
   PreprocessOptions tight;
-  tight.max_encoded_bytes = 100;
+  tight.max_image_bytes = 100;
   const Status s = Tokens(SmallPng(), tight);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("max_encoded_bytes is 100"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("max_image_bytes is 100"), std::string::npos) << s.message();
 }
 
 TEST(BadInputTest, MissingFileIsNotFoundNamingThePath) {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "model/model_info.h"
+#include "common/model_info.h"
 
 namespace vit::tools {
 
