@@ -6,17 +6,29 @@
 namespace vit::cli {
 
 void AddEngineFlags(CLI::App* app, EngineOptions* options) {
+  AddDtypeFlag(app, options);
+  AddThreadsFlag(app, options);
+  AddBackendFlag(app, options);
+}
+
+void AddDtypeFlag(CLI::App* app, EngineOptions* options) {
   app->add_option("--dtype", options->dtype,
                   "Inference precision: auto (bf16 where the CPU has AMX or AVX512-BF16, else "
                   "fp32), fp32 or bf16")
       ->envname("VIT_DTYPE")
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
       ->capture_default_str();
+}
+
+void AddThreadsFlag(CLI::App* app, EngineOptions* options) {
   app->add_option("--threads", options->threads,
                   "Inference threads (LibTorch / oneDNN intra-op); 0 = all cores")
       ->envname("VIT_THREADS")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+}
+
+void AddBackendFlag(CLI::App* app, EngineOptions* options) {
   // VIT_ENGINE was the variable's first name; VIT_BACKEND wins when both are set.
   if (std::getenv("VIT_BACKEND") == nullptr) {
     if (const char* older = std::getenv("VIT_ENGINE"); older != nullptr && *older != '\0')

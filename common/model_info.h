@@ -28,6 +28,9 @@ struct ModelInfo {
   PreprocessSpec preprocess;
   /// "fp32" or "bf16": what inference actually runs in.
   std::string dtype = "fp32";
+  /// The engine that runs it: "fast" (oneDNN, model/fast/) or "reference"
+  /// (the LibTorch module).
+  std::string backend = "fast";
   /// "cpu" (a CUDA LibTorch would report "cuda").
   std::string device = "cpu";
   int threads = 1;

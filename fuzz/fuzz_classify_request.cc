@@ -51,6 +51,7 @@ Server* StartServer() {
   server.backend = std::move(*backend);
   vit::preprocessing::PreprocessOptions preprocess;
   preprocess.max_pixels = 4'000'000;
+  preprocess.max_image_bytes = size_t{1} << 20;
   auto preprocessor = MakeImagePreprocessor(server.backend->info().preprocess, preprocess);
   FUZZ_CHECK(preprocessor.ok(), preprocessor.status().ToString());
   server.preprocessor = std::move(*preprocessor);
@@ -61,9 +62,7 @@ Server* StartServer() {
                                             server.preprocessor.get(), &server.metrics);
   FUZZ_CHECK(pipeline.ok(), pipeline.status().ToString());
   server.pipeline = std::move(*pipeline);
-  ServiceOptions service_options;
-  service_options.max_image_bytes = size_t{1} << 20;
-  server.service = std::make_unique<VitServiceImpl>(service_options, &server.metrics);
+  server.service = std::make_unique<VitServiceImpl>(ServiceOptions(), &server.metrics);
   server.service->SetPipeline(server.pipeline.get());
   return &server;
 }

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/model_info.h"
 #include "common/preprocess_spec.h"
 #include "common/status.h"
-#include "common/model_info.h"
 
 namespace vit {
 

@@ -69,7 +69,11 @@ StatusOr<TensorMap> ReadWeights(const std::string& path) {
 
 }  // namespace
 
-StatusOr<LoadedModel> LoadModelFolder(const std::string& folder_arg) {
+ShapeMap ExpectedParameterShapes(const VitConfig& config) {
+  return VisionTransformer(config, ParameterInit::kReleased)->parameter_shapes();
+}
+
+StatusOr<Checkpoint> LoadCheckpoint(const std::string& folder_arg) {
   std::error_code ec;
   const fs::path folder = fs::absolute(folder_arg, ec);
   if (!fs::exists(folder)) return NotFoundError("model folder '" + folder_arg + "' does not exist");
@@ -77,8 +81,7 @@ StatusOr<LoadedModel> LoadModelFolder(const std::string& folder_arg) {
     return InvalidArgumentError("model path '" + folder_arg +
                                 "' is not a folder (a model is named by its folder)");
   }
-  auto weights = FindWeights(folder);
-  if (!weights.ok()) return weights.status();
+  VIT_ASSIGN_OR_RETURN(const std::string weights, FindWeights(folder));
 
   ConfigFiles files;
   files.folder = folder.string();
@@ -88,40 +91,56 @@ StatusOr<LoadedModel> LoadModelFolder(const std::string& folder_arg) {
   try {
     // Shapes first: from the safetensors header alone (meta tensors), or the
     // whole state dict for .pth files, whose pickle must be read anyway.
-    const bool header_only = IsSafetensors(*weights);
-    auto first = header_only ? ReadSafetensorsMeta(*weights) : ReadWeights(*weights);
-    if (!first.ok()) return first.status();
+    const bool header_only = IsSafetensors(weights);
+    VIT_ASSIGN_OR_RETURN(TensorMap first,
+                         header_only ? ReadSafetensorsMeta(weights) : ReadWeights(weights));
     CheckpointFormat format = CheckpointFormat::kUnknown;
-    auto converted = ConvertToTimm(std::move(*first), &format);
+    auto converted = ConvertToTimm(std::move(first), &format);
     if (!converted.ok()) {
       return Status(converted.status().code(),
-                    "'" + *weights + "': " + converted.status().message());
+                    "'" + weights + "': " + converted.status().message());
     }
-    auto inferred = InferModel(*converted, format, files);
-    if (!inferred.ok()) return inferred.status();
-
-    LoadedModel model;
-    model.folder = folder.string();
-    model.weights_path = *weights;
-    model.inferred = std::move(*inferred);
-    // Built without weights: a random copy of the model never takes memory.
-    model.net = VisionTransformer(model.inferred.vit, ParameterInit::kReleased);
-    const ShapeMap& expected = model.net->parameter_shapes();
-    VIT_RETURN_IF_ERROR(CheckStateDict(expected, *converted, *weights));
-
+    Checkpoint checkpoint;
+    checkpoint.folder = folder.string();
+    checkpoint.weights_path = weights;
+    VIT_ASSIGN_OR_RETURN(checkpoint.inferred, InferModel(*converted, format, files));
+    VIT_RETURN_IF_ERROR(
+        CheckStateDict(ExpectedParameterShapes(checkpoint.inferred.vit), *converted, weights));
     if (header_only) {
       converted = TensorMap();
-      auto data = ReadWeights(*weights);
-      if (!data.ok()) return data.status();
-      converted = ConvertToTimm(std::move(*data));
+      VIT_ASSIGN_OR_RETURN(TensorMap data, ReadWeights(weights));
+      converted = ConvertToTimm(std::move(data));
       if (!converted.ok()) return converted.status();
     }
-    VIT_RETURN_IF_ERROR(LoadStateDictStrict(*model.net, expected, std::move(*converted), *weights));
+    checkpoint.weights = std::move(converted).value();
+    // float32 and contiguous, whatever the file held (fp16 / bf16 checkpoints).
+    for (auto& [name, tensor] : checkpoint.weights) {
+      if (tensor.scalar_type() != torch::kFloat32) tensor = tensor.to(torch::kFloat32);
+      if (!tensor.is_contiguous()) tensor = tensor.contiguous();
+    }
+    return checkpoint;
+  } catch (const std::exception& e) {
+    // LibTorch reports shape and allocation failures as c10::Error.
+    return InvalidArgumentError("loading '" + weights + "' failed: " + e.what());
+  }
+}
+
+StatusOr<LoadedModel> LoadModelFolder(const std::string& folder) {
+  VIT_ASSIGN_OR_RETURN(Checkpoint checkpoint, LoadCheckpoint(folder));
+  const std::string weights_path = checkpoint.weights_path;
+  try {
+    LoadedModel model;
+    model.folder = std::move(checkpoint.folder);
+    model.weights_path = std::move(checkpoint.weights_path);
+    model.inferred = std::move(checkpoint.inferred);
+    // Built without weights: a random copy of the model never takes memory.
+    model.net = VisionTransformer(model.inferred.vit, ParameterInit::kReleased);
+    VIT_RETURN_IF_ERROR(LoadStateDictStrict(*model.net, model.net->parameter_shapes(),
+                                            std::move(checkpoint.weights), model.weights_path));
     model.net->eval();
     return model;
   } catch (const std::exception& e) {
-    // LibTorch reports shape and allocation failures as c10::Error.
-    return InvalidArgumentError("loading '" + *weights + "' failed: " + e.what());
+    return InvalidArgumentError("loading '" + weights_path + "' failed: " + e.what());
   }
 }
 

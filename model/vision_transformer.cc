@@ -3,8 +3,9 @@
 #include <cmath>
 #include <sstream>
 
-#include "model/pos_embed.h"
+#include "model/classifier_head.h"
 #include "model/state_dict.h"
+#include "model/token_embedding.h"
 
 namespace vit {
 
@@ -81,10 +82,16 @@ BlockImpl::BlockImpl(const VitConfig& config, double drop_path)
     : drop_path_(drop_path), dropout_(config.dropout) {
   norm1 = register_module("norm1", MakeLayerNorm(config.embed_dim, config.layer_norm_eps));
   attn = register_module("attn", Attention(config.embed_dim, config.num_heads, config.qkv_bias));
-  if (config.layer_scale) ls1 = register_module("ls1", LayerScale(config.embed_dim));
   norm2 = register_module("norm2", MakeLayerNorm(config.embed_dim, config.layer_norm_eps));
   mlp = register_module("mlp", Mlp(config.embed_dim, config.mlp_hidden_dim));
-  if (config.layer_scale) ls2 = register_module("ls2", LayerScale(config.embed_dim));
+  auto layer_scale = [&config] {
+    return config.layer_scale ? torch::nn::AnyModule(LayerScale(config.embed_dim))
+                              : torch::nn::AnyModule(torch::nn::Identity());
+  };
+  ls1 = layer_scale();
+  ls2 = layer_scale();
+  register_module("ls1", ls1.ptr());
+  register_module("ls2", ls2.ptr());
 }
 
 torch::Tensor BlockImpl::Residual(const torch::Tensor& branch) const {
@@ -95,12 +102,8 @@ torch::Tensor BlockImpl::Residual(const torch::Tensor& branch) const {
 }
 
 torch::Tensor BlockImpl::forward(torch::Tensor x) {
-  auto a = attn(norm1(x));
-  if (ls1) a = ls1(a);
-  x = x + Residual(a);
-  auto m = mlp(norm2(x));
-  if (ls2) m = ls2(m);
-  return x + Residual(m);
+  x = x + Residual(ls1.forward(attn(norm1(x))));
+  return x + Residual(ls2.forward(mlp(norm2(x))));
 }
 
 VisionTransformerImpl::VisionTransformerImpl(const VitConfig& config, ParameterInit init)
@@ -164,28 +167,14 @@ void VisionTransformerImpl::Settle(const std::string& prefix, torch::nn::Module&
   if (init == ParameterInit::kReleased) ReleaseParameters(part);
 }
 
-torch::Tensor VisionTransformerImpl::AddPositionAndPrefix(torch::Tensor x, int64_t grid_h,
+torch::Tensor VisionTransformerImpl::AddPositionAndPrefix(const torch::Tensor& x, int64_t grid_h,
                                                           int64_t grid_w) {
-  const int64_t b = x.size(0);
-  const int64_t prefix_rows = config_.no_embed_class ? 0 : config_.num_prefix_tokens();
-  torch::Tensor pos = pos_embed;
-  if (grid_h != config_.grid_height() || grid_w != config_.grid_width()) {
-    TORCH_CHECK(config_.dynamic_img_size, "input grid ", grid_h, "x", grid_w,
-                " differs from the trained grid ", config_.grid_height(), "x", config_.grid_width(),
-                " and the model has no dynamic image size");
-    pos = ResamplePosEmbed(pos_embed, grid_h, grid_w, config_.grid_height(), config_.grid_width(),
-                           prefix_rows);
-  }
-  std::vector<torch::Tensor> parts;
-  if (config_.class_token) parts.push_back(cls_token.expand({b, -1, -1}));
-  if (config_.distilled) parts.push_back(dist_token.expand({b, -1, -1}));
-  if (config_.num_reg_tokens > 0) parts.push_back(reg_token.expand({b, -1, -1}));
-  if (config_.no_embed_class) {
-    parts.push_back(x + pos);
-    return parts.size() == 1 ? parts[0] : torch::cat(parts, /*dim=*/1);
-  }
-  parts.push_back(x);
-  return (parts.size() == 1 ? parts[0] : torch::cat(parts, /*dim=*/1)) + pos;
+  const TokenEmbedding embedding =
+      EmbeddingForGrid(config_, cls_token, dist_token, reg_token, pos_embed, grid_h, grid_w);
+  auto patches = x + embedding.patch_pos;
+  if (config_.num_prefix_tokens() == 0) return patches;
+  return torch::cat({embedding.prefix.unsqueeze(0).expand({x.size(0), -1, -1}), patches},
+                    /*dim=*/1);
 }
 
 torch::Tensor VisionTransformerImpl::ForwardFeatures(const torch::Tensor& input, int64_t grid_h,
@@ -212,16 +201,7 @@ torch::Tensor VisionTransformerImpl::ForwardFeatures(const torch::Tensor& input,
 }
 
 torch::Tensor VisionTransformerImpl::Pool(const torch::Tensor& features) {
-  torch::Tensor pooled;
-  if (config_.global_pool == "avg") {
-    const int64_t prefix = config_.num_prefix_tokens();
-    pooled = features.narrow(1, prefix, features.size(1) - prefix).mean(/*dim=*/1);
-  } else if (config_.distilled) {
-    // DeiT: pre-logits features are the mean of the class and distillation tokens.
-    pooled = (features.select(1, 0) + features.select(1, 1)) / 2;
-  } else {
-    pooled = features.select(/*dim=*/1, /*index=*/0);
-  }
+  torch::Tensor pooled = PoolTokens(config_, features);
   return fc_norm ? fc_norm(pooled) : pooled;
 }
 
@@ -235,12 +215,12 @@ VisionTransformerImpl::Outputs VisionTransformerImpl::ForwardOutputs(const torch
   auto tokens = ForwardFeatures(input, grid_h, grid_w);
   Outputs out;
   out.features = Pool(tokens);
-  if (config_.distilled) {
-    // Eval logits of DeiT: the mean of both heads applied to their own tokens.
-    out.logits = (head(tokens.select(1, 0)) + head_dist(tokens.select(1, 1))) / 2;
-  } else {
-    out.logits = ForwardHead(out.features);
+  HeadWeights weights{head->weight, head->bias};
+  if (head_dist) {
+    weights.dist_weight = head_dist->weight;
+    weights.dist_bias = head_dist->bias;
   }
+  out.logits = HeadLogits(config_, tokens, out.features, weights);
   return out;
 }
 

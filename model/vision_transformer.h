@@ -74,10 +74,12 @@ class BlockImpl : public torch::nn::Module {
 
   torch::nn::LayerNorm norm1{nullptr};
   Attention attn{nullptr};
-  LayerScale ls1{nullptr};  // null when LayerScale is off
+  /// LayerScale, or Identity when the config has none (as in timm: the
+  /// forward has no branch and the weight names stay the same).
+  torch::nn::AnyModule ls1;
   torch::nn::LayerNorm norm2{nullptr};
   Mlp mlp{nullptr};
-  LayerScale ls2{nullptr};
+  torch::nn::AnyModule ls2;
 
  private:
   torch::Tensor Residual(const torch::Tensor& branch) const;
@@ -135,7 +137,8 @@ class VisionTransformerImpl : public torch::nn::Module {
   torch::nn::Linear head_dist{nullptr};  // null unless distilled
 
  private:
-  torch::Tensor AddPositionAndPrefix(torch::Tensor x, int64_t grid_h, int64_t grid_w);
+  /// Patch embeddings [B, N, D] -> prefix tokens + patches with positions.
+  torch::Tensor AddPositionAndPrefix(const torch::Tensor& x, int64_t grid_h, int64_t grid_w);
   // Records the shapes of `part`'s parameters under `prefix`; frees them for kReleased.
   void Settle(const std::string& prefix, torch::nn::Module& part, ParameterInit init);
   VitConfig config_;

@@ -45,8 +45,8 @@ struct BatchSchedulerOptions {
   /// How long the oldest queued task may wait for the batch to fill before a
   /// partial batch closes; 0 = close whatever is queued as soon as the
   /// batching thread is free (batches still grow while a batch runs).
-  /// Default 0.
-  int64_t max_queue_delay_microseconds = 0;
+  /// Default 1000.
+  int64_t max_queue_delay_microseconds = 1000;
   /// Tasks that may wait in the queue; Schedule() beyond that returns
   /// RESOURCE_EXHAUSTED at once. 0 = unbounded. Default 256.
   int max_queue_size = 256;

@@ -80,6 +80,8 @@ class InferencePipeline {
   void Stop(bool drain);
 
   const ModelInfo& model_info() const { return backend_->info(); }
+  /// The preprocessor's byte limit: larger images are refused before queuing.
+  size_t max_image_bytes() const { return preprocessor_->max_image_bytes(); }
   const PipelineOptions& options() const { return options_; }
   Clock* clock() const { return clock_; }
   size_t NumPreprocessQueued() const { return workers_.NumQueuedJobs(); }

@@ -24,6 +24,7 @@ class ImagePreprocessorAdapter final : public Preprocessor {
       : preprocessor_(spec, options) {}
   const Status& init_status() const { return preprocessor_.init_status(); }
   size_t tokens_size() const override { return preprocessor_.tokens_size(); }
+  size_t max_image_bytes() const override { return preprocessor_.options().max_image_bytes; }
   Status EncodedToTokens(const uint8_t* data, size_t size, float* out) const override {
     return preprocessor_.EncodedToTokens(data, size, out);
   }

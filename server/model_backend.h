@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "common/status.h"
 #include "common/model_info.h"  // header-only struct, no LibTorch
+#include "common/status.h"
 
 namespace vit::server {
 
@@ -27,6 +27,8 @@ class Preprocessor {
   virtual ~Preprocessor() = default;
   /// Floats written per image.
   virtual size_t tokens_size() const = 0;
+  /// Largest encoded image accepted, in bytes.
+  virtual size_t max_image_bytes() const = 0;
   /// Thread-safe. INVALID_ARGUMENT for empty, undecodable or oversized input.
   virtual Status EncodedToTokens(const uint8_t* data, size_t size, float* out) const = 0;
 };

@@ -15,7 +15,7 @@ Status CheckImageSize(size_t size, size_t max_bytes) {
   if (size == 0) return InvalidArgumentError("image is empty");
   if (size > max_bytes) {
     return InvalidArgumentError("image is " + std::to_string(size) + " bytes; the limit is " +
-                                std::to_string(max_bytes) + " (--max-message-bytes)");
+                                std::to_string(max_bytes) + " (--max-image-bytes)");
   }
   return Status::Ok();
 }
@@ -82,6 +82,7 @@ void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::Mo
   for (float s : spec.std) pre->add_std(s);
   pre->set_patch_size(spec.patch_size);
   out->set_dtype(info.dtype);
+  out->set_backend(info.backend);
   out->set_device(info.device);
   out->set_threads(info.threads);
   v1::Batching* batching = out->mutable_batching();

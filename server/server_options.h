@@ -1,12 +1,15 @@
-// Every vit-server knob: one struct with documented defaults, and its
-// command-line flags (each also read from a VIT_* environment variable).
+// Every vit-server knob, composed from the Options structs of the parts it
+// configures (each documents its own fields and defaults), and the flags
+// that fill them (each also read from a VIT_* environment variable).
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <vector>
 
 #include "common/status.h"
+#include "model/inference_engine.h"
+#include "preprocessing/image_preprocessor.h"
+#include "server/inference_pipeline.h"
+#include "server/vit_service.h"
 
 namespace CLI {
 class App;
@@ -14,61 +17,21 @@ class App;
 
 namespace vit::server {
 
-struct ServerOptions {
-  /// Model folder; "" = the embedded default model. Env VIT_MODEL.
-  std::string model_dir;
+/// Where the server listens.
+struct ListenOptions {
   /// Address the gRPC server binds (and the metrics server, unless
   /// metrics_host is set). Default "0.0.0.0".
   std::string host = "0.0.0.0";
-  /// Address the metrics server binds; "" = the same as `host`. Default "".
-  std::string metrics_host;
   /// gRPC port; 0 = any free port (the bound port is logged). Default 50051.
   int port = 50051;
+  /// Address the metrics server binds; "" = the same as `host`. Default "".
+  std::string metrics_host;
   /// Prometheus /metrics HTTP port; 0 = any free port, -1 = off. Default 8002.
   int metrics_port = 8002;
-  /// Inference dtype: "auto", "fp32" or "bf16". Default "auto".
-  std::string dtype = "auto";
-  /// LibTorch intra-op threads; 0 = all cores. Default 0.
-  int threads = 0;
-  /// Decode / preprocess worker threads. Default 2.
-  int preprocess_threads = 2;
-  /// Largest batch the model runs. Default 8.
-  int max_batch_size = 8;
-  /// How long the oldest queued request waits for a batch to fill. Default 1000.
-  int64_t max_queue_delay_microseconds = 1000;
-  /// Requests that may wait (per queue: preprocessing, batching) before new
-  /// ones are RESOURCE_EXHAUSTED; 0 = unbounded. Default 256.
-  int max_queue_size = 256;
-  /// Batch sizes to prefer (comma-separated); empty = any. Default empty.
-  std::vector<int> preferred_batch_sizes;
-  /// Largest gRPC message and image, in bytes. Default 16 MiB.
-  int64_t max_message_bytes = int64_t{16} << 20;
-  /// Largest image in pixels (checked from the header, before decoding).
-  /// Default 64,000,000.
-  int64_t max_pixels = 64'000'000;
-  /// Predictions returned when a request's top_k is 0. Default 5.
-  int default_top_k = 5;
-  /// Requests one ClassifyStream may have in flight. Default 64.
-  int max_stream_in_flight = 64;
-  /// Requests accepted and not yet answered, server-wide (unary calls and
-  /// stream items together); more are RESOURCE_EXHAUSTED at once. 0 =
-  /// unbounded. Default 512.
-  int max_in_flight_requests = 512;
-  /// ClassifyStream calls open at once, server-wide; more are
-  /// RESOURCE_EXHAUSTED at once. 0 = unbounded. Default 64.
-  int max_streams = 64;
-  /// Deadline, in milliseconds from arrival, of a request whose call carries
-  /// none (each stream item counts from when it is read); 0 = none.
-  /// Default 60000.
-  int default_deadline_ms = 60000;
-  /// Warm-up batches run before health turns SERVING. Default 1.
-  int warmup_batches = 1;
-  /// On SIGTERM / SIGINT: how long health reports NOT_SERVING while the
-  /// server still accepts calls (for load balancers to notice). Default 0.
-  int shutdown_delay_ms = 0;
-  /// On SIGTERM / SIGINT: how long in-flight work may take to finish before
-  /// it is cancelled. Default 10000.
-  int grace_period_ms = 10000;
+};
+
+/// Transport security and authentication.
+struct SecurityOptions {
   /// PEM certificate chain and private key; both set = TLS, both empty =
   /// plaintext. Default empty.
   std::string tls_cert;
@@ -81,10 +44,38 @@ struct ServerOptions {
   /// VIT_AUTH_TOKEN environment variable; neither = no authentication.
   /// Default empty. (No flag takes the token itself: it would show in `ps`.)
   std::string auth_token_file;
+};
+
+/// What happens on SIGTERM / SIGINT.
+struct ShutdownOptions {
+  /// How long health reports NOT_SERVING while the server still accepts
+  /// calls (for load balancers to notice). Default 0.
+  int shutdown_delay_ms = 0;
+  /// How long in-flight work may take to finish before it is cancelled.
+  /// Default 10000.
+  int grace_period_ms = 10000;
+};
+
+struct LoggingOptions {
   /// "trace", "debug", "info", "warn", "error". Default "info".
-  std::string log_level = "info";
+  std::string level = "info";
   /// "text" or "json" (one JSON object per line). Default "text".
-  std::string log_format = "text";
+  std::string format = "text";
+};
+
+struct ServerOptions {
+  /// Model folder; "" = the embedded default model. Env VIT_MODEL.
+  std::string model_dir;
+  EngineOptions engine;
+  /// Image limits (max_image_bytes also sizes the gRPC receive limit).
+  preprocessing::PreprocessOptions preprocess;
+  PipelineOptions pipeline;
+  /// Per-request limits and defaults; auth_token is filled from `security`.
+  ServiceOptions service;
+  ListenOptions listen;
+  SecurityOptions security;
+  ShutdownOptions shutdown;
+  LoggingOptions logging;
 };
 
 /// Adds a flag for every field of `options` to `app` (defaults shown by --help).

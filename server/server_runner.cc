@@ -7,10 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <fstream>
 #include <future>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -30,62 +28,40 @@ namespace {
 // over the limit gets our INVALID_ARGUMENT rather than gRPC's generic error.
 constexpr int kMessageOverheadBytes = 64 << 10;
 
-StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const ServerOptions& options) {
+using MonotonicClock = std::chrono::steady_clock;
+
+int64_t MillisecondsSince(MonotonicClock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(MonotonicClock::now() - start)
+      .count();
+}
+
+StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const SecurityOptions& options) {
   if (options.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  StatusOr<std::string> cert = ReadFileToString(options.tls_cert);
-  if (!cert.ok()) return cert.status();
-  StatusOr<std::string> key = ReadFileToString(options.tls_key);
-  if (!key.ok()) return key.status();
+  VIT_ASSIGN_OR_RETURN(const std::string cert, ReadFileToString(options.tls_cert));
+  VIT_ASSIGN_OR_RETURN(const std::string key, ReadFileToString(options.tls_key));
   grpc::SslServerCredentialsOptions ssl;
-  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  ssl.pem_key_cert_pairs.push_back({key, cert});
   if (!options.tls_client_ca.empty()) {
-    StatusOr<std::string> client_ca = ReadFileToString(options.tls_client_ca);
-    if (!client_ca.ok()) return client_ca.status();
-    ssl.pem_root_certs = *client_ca;
+    VIT_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFileToString(options.tls_client_ca));
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(ssl);
 }
 
-PipelineOptions MakePipelineOptions(const ServerOptions& options) {
-  PipelineOptions pipeline;
-  pipeline.batching.max_batch_size = options.max_batch_size;
-  pipeline.batching.max_queue_delay_microseconds = options.max_queue_delay_microseconds;
-  pipeline.batching.max_queue_size = options.max_queue_size;
-  pipeline.batching.preferred_batch_sizes = options.preferred_batch_sizes;
-  pipeline.preprocess_threads = options.preprocess_threads;
-  pipeline.warmup_batches = options.warmup_batches;
-  return pipeline;
-}
-
 // The model and everything built on it; filled in after the server is up.
-struct LoadedModel {
+struct ServedModel {
   std::unique_ptr<ModelBackend> backend;
   std::unique_ptr<Preprocessor> preprocessor;
   std::unique_ptr<InferencePipeline> pipeline;
 };
 
-Status LoadModel(const ServerOptions& options, Metrics* metrics, LoadedModel* model) {
-  EngineOptions engine_options;
-  engine_options.dtype = options.dtype;
-  engine_options.threads = options.threads;
-  StatusOr<std::unique_ptr<ModelBackend>> backend =
-      LoadEngineBackend(options.model_dir, engine_options);
-  if (!backend.ok()) return backend.status();
-  model->backend = std::move(backend).value();
-
-  preprocessing::PreprocessOptions preprocess_options;
-  preprocess_options.max_pixels = options.max_pixels;
-  preprocess_options.max_encoded_bytes = static_cast<size_t>(options.max_message_bytes);
-  StatusOr<std::unique_ptr<Preprocessor>> preprocessor =
-      MakeImagePreprocessor(model->backend->info().preprocess, preprocess_options);
-  if (!preprocessor.ok()) return preprocessor.status();
-  model->preprocessor = std::move(preprocessor).value();
-
-  StatusOr<std::unique_ptr<InferencePipeline>> pipeline = InferencePipeline::Create(
-      MakePipelineOptions(options), model->backend.get(), model->preprocessor.get(), metrics);
-  if (!pipeline.ok()) return pipeline.status();
-  model->pipeline = std::move(pipeline).value();
+Status LoadModel(const ServerOptions& options, Metrics* metrics, ServedModel* model) {
+  VIT_ASSIGN_OR_RETURN(model->backend, LoadEngineBackend(options.model_dir, options.engine));
+  VIT_ASSIGN_OR_RETURN(model->preprocessor, MakeImagePreprocessor(model->backend->info().preprocess,
+                                                                  options.preprocess));
+  VIT_ASSIGN_OR_RETURN(model->pipeline,
+                       InferencePipeline::Create(options.pipeline, model->backend.get(),
+                                                 model->preprocessor.get(), metrics));
   return Status::Ok();
 }
 
@@ -95,11 +71,11 @@ std::string JoinInts(const std::vector<int>& values) {
   return out.empty() ? "none" : out;
 }
 
-std::string MetricsHost(const ServerOptions& options) {
+std::string MetricsHost(const ListenOptions& options) {
   return options.metrics_host.empty() ? options.host : options.metrics_host;
 }
 
-const char* TransportName(const ServerOptions& options) {
+const char* TransportName(const SecurityOptions& options) {
   if (options.tls_cert.empty()) return "plaintext";
   return options.tls_client_ca.empty() ? "TLS" : "mutual TLS";
 }
@@ -109,31 +85,36 @@ void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int 
   spdlog::info("model {} ({}) from {}: {}, {} classes, {} parameters, loaded in {} ms", info.id,
                info.source_format, info.path, info.architecture, info.num_classes,
                info.num_parameters, load_ms);
-  spdlog::info("inference: dtype={} device={} threads={}; preprocessing: {} with {} threads",
-               info.dtype, info.device, info.threads, info.preprocess.ToString(),
-               options.preprocess_threads);
+  spdlog::info(
+      "inference: {} engine, dtype={} device={} threads={}; preprocessing: {} with {} threads",
+      info.backend, info.dtype, info.device, info.threads, info.preprocess.ToString(),
+      options.pipeline.preprocess_threads);
+  const BatchSchedulerOptions& batching = options.pipeline.batching;
   spdlog::info(
       "batching: max_batch_size={} max_queue_delay_microseconds={} max_queue_size={} "
       "preferred_batch_sizes={} warmup_batches={}",
-      options.max_batch_size, options.max_queue_delay_microseconds, options.max_queue_size,
-      JoinInts(options.preferred_batch_sizes), options.warmup_batches);
+      batching.max_batch_size, batching.max_queue_delay_microseconds, batching.max_queue_size,
+      JoinInts(batching.preferred_batch_sizes), options.pipeline.warmup_batches);
+  const ServiceOptions& service = options.service;
   spdlog::info(
       "limits: max_in_flight_requests={} max_streams={} max_stream_in_flight={} "
-      "default_deadline_ms={} max_message_bytes={} max_pixels={}",
-      options.max_in_flight_requests, options.max_streams, options.max_stream_in_flight,
-      options.default_deadline_ms, options.max_message_bytes, options.max_pixels);
-  spdlog::info("serving on {}:{} ({}, {}), metrics {}", options.host, port, TransportName(options),
+      "default_deadline_ms={} max_image_bytes={} max_pixels={}",
+      service.max_in_flight_requests, service.max_streams, service.max_stream_in_flight,
+      service.default_deadline_ms, options.preprocess.max_image_bytes,
+      options.preprocess.max_pixels);
+  spdlog::info("serving on {}:{} ({}, {}), metrics {}", options.listen.host, port,
+               TransportName(options.security),
                authenticated ? "bearer token required" : "no authentication",
                metrics_port < 0 ? std::string("off")
-                                : "on http://" + MetricsHost(options) + ":" +
+                                : "on http://" + MetricsHost(options.listen) + ":" +
                                       std::to_string(metrics_port) + "/metrics");
 }
 
 // Health NOT_SERVING, optional delay, then stop accepting and let in-flight
 // work finish within the grace period; what is left after it is cancelled.
-void Drain(const ServerOptions& options, int signal_number, grpc::Server* server,
+void Drain(const ShutdownOptions& options, int signal_number, grpc::Server* server,
            HealthStatus* health, VitServiceImpl* service, InferencePipeline* pipeline) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = MonotonicClock::now();
   const int64_t answered_before = service->answered();
   spdlog::info("received {}; health NOT_SERVING, draining {} in-flight request(s)",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", service->in_flight());
@@ -153,12 +134,46 @@ void Drain(const ServerOptions& options, int signal_number, grpc::Server* server
   if (cancelled) pipeline->Stop(/*drain=*/false);
   drain.wait();
   shutdown.wait();
-  const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - start)
-                              .count();
   spdlog::info("drained in {} ms: {} request(s) answered during shutdown, {} unanswered{}",
-               elapsed_ms, service->answered() - answered_before, service->in_flight(),
+               MillisecondsSince(start), service->answered() - answered_before,
+               service->in_flight(),
                cancelled ? "; the grace period expired and the rest were cancelled" : "");
+}
+
+// Waits for SIGTERM / SIGINT from the start, so one that arrives while the
+// model loads is acted on as soon as loading is over. (A detached thread, not
+// std::async: early returns must not wait for it.)
+std::future<int> WatchTerminationSignals() {
+  auto promise = std::make_shared<std::promise<int>>();
+  std::future<int> signal = promise->get_future();
+  std::thread([promise] { promise->set_value(WaitForTerminationSignal()); }).detach();
+  return signal;
+}
+
+// The gRPC server with vit.v1, health and reflection, listening; the bound
+// port in *port.
+StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOptions& options,
+                                                        VitServiceImpl* service, int* port) {
+  auto credentials = MakeCredentials(options.security);
+  if (!credentials.ok())
+    return Status(credentials.status().code(), "TLS: " + credentials.status().message());
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  const std::string address = options.listen.host + ":" + std::to_string(options.listen.port);
+  builder.AddListeningPort(address, *credentials, port);
+  builder.RegisterService(service);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options.preprocess.max_image_bytes) +
+                                   kMessageOverheadBytes);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || *port == 0) return UnavailableError("cannot listen on " + address);
+  return server;
+}
+
+// The /metrics listener, unless it is off; the bound port, or -1 when off.
+StatusOr<int> StartMetricsServer(const ListenOptions& options, MetricsHttpServer* metrics_http) {
+  if (options.metrics_port < 0) return -1;
+  return metrics_http->Start(MetricsHost(options), options.metrics_port);
 }
 
 }  // namespace
@@ -168,77 +183,46 @@ int RunServer(const ServerOptions& options) {
     spdlog::error("{}", status.message());
     return 1;
   }
-  // Waits for SIGTERM / SIGINT from the start, so one that arrives while the
-  // model loads is acted on as soon as loading is over.
-  // (A detached thread, not std::async: early returns must not wait for it.)
-  auto signal_promise = std::make_shared<std::promise<int>>();
-  std::future<int> signal = signal_promise->get_future();
-  std::thread([signal_promise] { signal_promise->set_value(WaitForTerminationSignal()); }).detach();
-
-  StatusOr<std::string> auth_token = LoadBearerToken(options.auth_token_file, "--auth-token-file");
+  std::future<int> signal = WatchTerminationSignals();
+  StatusOr<std::string> auth_token =
+      LoadBearerToken(options.security.auth_token_file, "--auth-token-file");
   if (!auth_token.ok()) {
     spdlog::error("{}", auth_token.status().message());
     return 1;
   }
   Metrics metrics;
-  ServiceOptions service_options;
-  service_options.max_image_bytes = static_cast<size_t>(options.max_message_bytes);
-  service_options.default_top_k = options.default_top_k;
-  service_options.max_stream_in_flight = options.max_stream_in_flight;
-  service_options.max_in_flight_requests = options.max_in_flight_requests;
-  service_options.max_streams = options.max_streams;
-  service_options.default_deadline_ms = options.default_deadline_ms;
+  ServiceOptions service_options = options.service;
   service_options.auth_token = *auth_token;
   VitServiceImpl service(service_options, &metrics);
   metrics.SetInFlightFn(
       [&service] { return std::make_pair(service.in_flight(), service.open_streams()); });
 
-  StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = MakeCredentials(options);
-  if (!credentials.ok()) {
-    spdlog::error("TLS: {}", credentials.status().message());
-    return 1;
-  }
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.host + ":" + std::to_string(options.port), *credentials, &port);
-  builder.RegisterService(&service);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes) +
-                                   kMessageOverheadBytes);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    spdlog::error("cannot listen on {}:{}", options.host, options.port);
+  StatusOr<std::unique_ptr<grpc::Server>> server = StartGrpcServer(options, &service, &port);
+  if (!server.ok()) {
+    spdlog::error("{}", server.status().message());
     return 1;
   }
-  HealthStatus health(server->GetHealthCheckService());
+  HealthStatus health((*server)->GetHealthCheckService());
   health.SetNotServing();
-
   MetricsHttpServer metrics_http(&metrics);
-  int metrics_port = -1;
-  if (options.metrics_port >= 0) {
-    StatusOr<int> bound = metrics_http.Start(MetricsHost(options), options.metrics_port);
-    if (!bound.ok()) {
-      spdlog::error("{}", bound.status().message());
-      server->Shutdown();
-      return 1;
-    }
-    metrics_port = *bound;
+  StatusOr<int> metrics_port = StartMetricsServer(options.listen, &metrics_http);
+  if (!metrics_port.ok()) {
+    spdlog::error("{}", metrics_port.status().message());
+    (*server)->Shutdown();
+    return 1;
   }
-  spdlog::info("vit-server listening on {}:{}, metrics port {}; loading the model", options.host,
-               port, metrics_port);
+  spdlog::info("vit-server listening on {}:{}, metrics port {}; loading the model",
+               options.listen.host, port, *metrics_port);
 
-  const auto load_start = std::chrono::steady_clock::now();
-  LoadedModel model;
+  const auto load_start = MonotonicClock::now();
+  ServedModel model;
   if (Status status = LoadModel(options, &metrics, &model); !status.ok()) {
     spdlog::error("cannot serve the model: {}", status.ToString());
     health.SetShuttingDown();
-    server->Shutdown();
+    (*server)->Shutdown();
     return 1;
   }
-  const int64_t load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - load_start)
-                              .count();
   InferencePipeline* pipeline = model.pipeline.get();
   metrics.SetModelInfo(pipeline->model_info());
   metrics.SetQueueDepthFn([pipeline] {
@@ -246,10 +230,10 @@ int RunServer(const ServerOptions& options) {
   });
   service.SetPipeline(pipeline);
   health.SetServing();
-  LogStartupSummary(options, pipeline->model_info(), port, metrics_port, load_ms,
-                    !auth_token->empty());
+  LogStartupSummary(options, pipeline->model_info(), port, *metrics_port,
+                    MillisecondsSince(load_start), !auth_token->empty());
 
-  Drain(options, signal.get(), server.get(), &health, &service, pipeline);
+  Drain(options.shutdown, signal.get(), server->get(), &health, &service, pipeline);
   metrics_http.Stop();
   spdlog::info("vit-server stopped");
   return 0;

@@ -90,7 +90,7 @@ void VitServiceImpl::StartClassify(const char* method, const v1::ClassifyRequest
   if (Status admitted = Admit(in_flight_before); !admitted.ok()) return reject(admitted);
   const ModelInfo& info = pipeline->model_info();
   Status status = CheckModelName(request.model(), info);
-  if (status.ok()) status = CheckImageSize(bytes, options_.max_image_bytes);
+  if (status.ok()) status = CheckImageSize(bytes, pipeline->max_image_bytes());
   if (!status.ok()) return reject(status);
   StatusOr<int> top_k = ResolveTopK(request.top_k(), info, options_.default_top_k);
   if (!top_k.ok()) return reject(top_k.status());
@@ -166,7 +166,7 @@ grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* con
   const ModelInfo& info = pipeline->model_info();
   Status status = Admit(in_flight_before);
   if (status.ok()) status = CheckModelName(request->model(), info);
-  if (status.ok()) status = CheckImageSize(bytes, options_.max_image_bytes);
+  if (status.ok()) status = CheckImageSize(bytes, pipeline->max_image_bytes());
   if (!status.ok()) {
     finish(status, nullptr);
     return reactor;

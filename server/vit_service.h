@@ -18,8 +18,6 @@
 namespace vit::server {
 
 struct ServiceOptions {
-  /// Largest image accepted, in bytes; larger is INVALID_ARGUMENT. Default 16 MiB.
-  size_t max_image_bytes = size_t{16} << 20;
   /// Predictions returned when a request's top_k is 0. Default 5.
   int default_top_k = 5;
   /// Requests one ClassifyStream may have in flight before the server stops

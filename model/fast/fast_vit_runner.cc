@@ -1,14 +1,17 @@
 #include "model/fast/fast_vit_runner.h"
 
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
 #include <malloc.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
+#include <unordered_map>
 
 #include "model/fast/fast_kernels.h"
-#include "model/pos_embed.h"
-#include "model/state_dict.h"
+#include "model/token_embedding.h"
 
 namespace vit::fast {
 
@@ -16,13 +19,13 @@ using dt = dnnl::memory::data_type;
 
 namespace {
 
-std::vector<float> ToVector(const torch::Tensor& t) {
-  auto c = t.detach().to(torch::kFloat32).contiguous();
+std::vector<float> ToVector(const at::Tensor& t) {
+  auto c = t.detach().to(at::kFloat).contiguous();
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
 // Scales the rows [begin, begin + count) of a [out, ...] weight or [out] bias.
-torch::Tensor ScaleRows(torch::Tensor t, int64_t begin, int64_t count, const torch::Tensor& by) {
+at::Tensor ScaleRows(at::Tensor t, int64_t begin, int64_t count, const at::Tensor& by) {
   if (!t.defined()) return t;
   t = t.detach().clone();
   auto rows = t.narrow(0, begin, count);
@@ -34,15 +37,50 @@ void Grow(std::vector<char>* buffer, int64_t bytes) {
   if (static_cast<int64_t>(buffer->size()) < bytes) buffer->resize(static_cast<size_t>(bytes));
 }
 
+dt ActivationType(Precision precision) {
+  switch (precision) {
+    case Precision::kBf16:
+      return dt::bf16;
+    case Precision::kFp32:
+      break;
+  }
+  return dt::f32;
+}
+
 }  // namespace
 
-FastVitRunner::FastVitRunner(VisionTransformer net, int64_t grid_h, int64_t grid_w,
-                             const FastVitOptions& options)
-    : net_(std::move(net)),
+// The checkpoint's tensors by name; Take() hands one over and forgets it, so
+// that packing it and dropping the local copy frees its memory.
+class FastVitRunner::WeightStore {
+ public:
+  explicit WeightStore(TensorMap weights) {
+    for (auto& [name, tensor] : weights) tensors_.emplace(name, std::move(tensor));
+  }
+  at::Tensor Take(const std::string& name) {
+    auto it = tensors_.find(name);
+    TORCH_CHECK(it != tensors_.end(), "the fast engine needs the weight '", name,
+                "', which the checkpoint does not have");
+    at::Tensor tensor = std::move(it->second);
+    tensors_.erase(it);
+    return tensor;
+  }
+  /// Take(name) when the weight exists, else an undefined tensor.
+  at::Tensor TakeOptional(const std::string& name) {
+    return tensors_.count(name) != 0 ? Take(name) : at::Tensor();
+  }
+
+ private:
+  std::unordered_map<std::string, at::Tensor> tensors_;
+};
+
+FastVitRunner::FastVitRunner(const VitConfig& config, TensorMap weights, int64_t grid_h,
+                             int64_t grid_w, const FastVitOptions& options)
+    : config_(config),
       options_(options),
-      act_dt_(options.bf16 ? dt::bf16 : dt::f32),
-      act_bytes_(options.bf16 ? 2 : 4) {
-  const VitConfig& c = net_->config();
+      bf16_(options.precision == Precision::kBf16),
+      act_dt_(ActivationType(options.precision)),
+      act_bytes_(act_dt_ == dt::f32 ? 4 : 2) {
+  const VitConfig& c = config_;
   dim_ = c.embed_dim;
   hidden_ = c.mlp_hidden_dim;
   heads_ = c.num_heads;
@@ -51,91 +89,97 @@ FastVitRunner::FastVitRunner(VisionTransformer net, int64_t grid_h, int64_t grid
   tokens_ = num_prefix_ + num_patches_;
   token_dim_ = int64_t{c.in_chans} * c.patch_size * c.patch_size;
   eps_ = static_cast<float>(c.layer_norm_eps);
-  torch::NoGradGuard no_grad;
-  PackEmbedding(grid_h, grid_w);
-  for (const auto& block : *net_->blocks) PackBlock(*block->as<BlockImpl>());
+  at::NoGradGuard no_grad;
+  WeightStore store(std::move(weights));
+  PackEmbedding(store, grid_h, grid_w);
+  for (int i = 0; i < c.depth; ++i) PackBlock(store, i);
+  KeepHead(store);
   attention_ = std::make_unique<FastAttention>(heads_, dim_ / heads_, tokens_, act_dt_);
 }
 
-void FastVitRunner::PackEmbedding(int64_t grid_h, int64_t grid_w) {
-  const VitConfig& c = net_->config();
-  auto& proj = net_->patch_embed->proj;
-  patch_embed_ =
-      std::make_unique<FastLinear>(proj->weight.reshape({dim_, token_dim_}), proj->bias, act_dt_,
-                                   dt::f32, Epilogue::kNone, options_.hint_batch * num_patches_);
+void FastVitRunner::PackEmbedding(WeightStore& weights, int64_t grid_h, int64_t grid_w) {
+  const VitConfig& c = config_;
+  patch_embed_ = std::make_unique<FastLinear>(
+      weights.Take("patch_embed.proj.weight").reshape({dim_, token_dim_}),
+      weights.TakeOptional("patch_embed.proj.bias"), act_dt_, dt::f32, Epilogue::kNone,
+      options_.hint_batch * num_patches_);
   packed_bytes_ += patch_embed_->packed_bytes();
-  ReleaseParameters(*net_->patch_embed);
-
-  const int64_t pos_prefix = c.no_embed_class ? 0 : num_prefix_;
-  torch::Tensor pos = net_->pos_embed.detach();
-  if (grid_h != c.grid_height() || grid_w != c.grid_width()) {
-    TORCH_CHECK(c.dynamic_img_size, "input grid ", grid_h, "x", grid_w,
-                " differs from the trained grid ", c.grid_height(), "x", c.grid_width(),
-                " and the model has no dynamic image size");
-    pos = ResamplePosEmbed(pos, grid_h, grid_w, c.grid_height(), c.grid_width(), pos_prefix);
-  }
-  pos = pos.reshape({-1, dim_});
-  std::vector<torch::Tensor> prefix;
-  if (c.class_token) prefix.push_back(net_->cls_token.detach().reshape({-1, dim_}));
-  if (c.distilled) prefix.push_back(net_->dist_token.detach().reshape({-1, dim_}));
-  if (c.num_reg_tokens > 0) prefix.push_back(net_->reg_token.detach().reshape({-1, dim_}));
-  torch::Tensor prefix_rows = prefix.empty() ? torch::zeros({0, dim_}) : torch::cat(prefix, 0);
-  if (pos_prefix > 0) prefix_rows = prefix_rows + pos.narrow(0, 0, pos_prefix);
-  prefix_rows_ = ToVector(prefix_rows);
-  patch_pos_ = ToVector(pos.narrow(0, pos_prefix, num_patches_));
+  const at::Tensor cls = c.class_token ? weights.Take("cls_token") : at::Tensor();
+  const at::Tensor dist = c.distilled ? weights.Take("dist_token") : at::Tensor();
+  const at::Tensor reg = c.num_reg_tokens > 0 ? weights.Take("reg_token") : at::Tensor();
+  const TokenEmbedding embedding =
+      EmbeddingForGrid(c, cls, dist, reg, weights.Take("pos_embed"), grid_h, grid_w);
+  prefix_rows_ = ToVector(embedding.prefix);
+  patch_pos_ = ToVector(embedding.patch_pos);
 }
 
-void FastVitRunner::PackBlock(BlockImpl& block) {
+void FastVitRunner::PackBlock(WeightStore& weights, int index) {
+  const std::string p = "blocks." + std::to_string(index) + ".";
   const int64_t rows = options_.hint_batch * tokens_;
   Block b;
-  b.norm1_weight = ToVector(block.norm1->weight);
-  b.norm1_bias = ToVector(block.norm1->bias);
-  b.norm2_weight = ToVector(block.norm2->weight);
-  b.norm2_bias = ToVector(block.norm2->bias);
+  b.norm1_weight = ToVector(weights.Take(p + "norm1.weight"));
+  b.norm1_bias = ToVector(weights.Take(p + "norm1.bias"));
+  b.norm2_weight = ToVector(weights.Take(p + "norm2.weight"));
+  b.norm2_bias = ToVector(weights.Take(p + "norm2.bias"));
   // q * 1/sqrt(head_dim) folded into the q rows of the qkv projection.
-  const auto scale = torch::full({dim_}, 1.0 / std::sqrt(static_cast<double>(dim_ / heads_)));
-  auto& attn = *block.attn;
-  b.qkv = std::make_unique<FastLinear>(ScaleRows(attn.qkv->weight, 0, dim_, scale),
-                                       ScaleRows(attn.qkv->bias, 0, dim_, scale), act_dt_, act_dt_,
-                                       Epilogue::kNone, rows);
+  const auto scale = at::full({dim_}, 1.0 / std::sqrt(static_cast<double>(dim_ / heads_)));
+  b.qkv = std::make_unique<FastLinear>(
+      ScaleRows(weights.Take(p + "attn.qkv.weight"), 0, dim_, scale),
+      ScaleRows(weights.TakeOptional(p + "attn.qkv.bias"), 0, dim_, scale), act_dt_, act_dt_,
+      Epilogue::kNone, rows);
   // Each float32 weight goes as soon as it is packed (a mapped checkpoint's
   // pages leave the process with it): at most one unpacked matrix is resident.
-  ReleaseParameters(*attn.qkv);
-  // LayerScale folded into the projections that feed the residual stream.
-  auto proj_w = attn.proj->weight, proj_b = attn.proj->bias;
-  auto fc2_w = block.mlp->fc2->weight, fc2_b = block.mlp->fc2->bias;
-  if (block.ls1) {
-    proj_w = ScaleRows(proj_w, 0, dim_, block.ls1->gamma);
-    proj_b = ScaleRows(proj_b, 0, dim_, block.ls1->gamma);
+  // LayerScale is folded into the projections that feed the residual stream.
+  {
+    at::Tensor w = weights.Take(p + "attn.proj.weight"), bias = weights.Take(p + "attn.proj.bias");
+    if (config_.layer_scale) {
+      const at::Tensor gamma = weights.Take(p + "ls1.gamma");
+      w = ScaleRows(w, 0, dim_, gamma);
+      bias = ScaleRows(bias, 0, dim_, gamma);
+    }
+    b.proj = std::make_unique<FastLinear>(w, bias, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
   }
-  if (block.ls2) {
-    fc2_w = ScaleRows(fc2_w, 0, dim_, block.ls2->gamma);
-    fc2_b = ScaleRows(fc2_b, 0, dim_, block.ls2->gamma);
+  b.fc1 = std::make_unique<FastLinear>(weights.Take(p + "mlp.fc1.weight"),
+                                       weights.Take(p + "mlp.fc1.bias"), act_dt_, act_dt_,
+                                       Epilogue::kGelu, rows);
+  {
+    at::Tensor w = weights.Take(p + "mlp.fc2.weight"), bias = weights.Take(p + "mlp.fc2.bias");
+    if (config_.layer_scale) {
+      const at::Tensor gamma = weights.Take(p + "ls2.gamma");
+      w = ScaleRows(w, 0, dim_, gamma);
+      bias = ScaleRows(bias, 0, dim_, gamma);
+    }
+    b.fc2 = std::make_unique<FastLinear>(w, bias, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
   }
-  b.proj =
-      std::make_unique<FastLinear>(proj_w, proj_b, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
-  proj_w = proj_b = torch::Tensor();
-  ReleaseParameters(*attn.proj);
-  b.fc1 = std::make_unique<FastLinear>(block.mlp->fc1->weight, block.mlp->fc1->bias, act_dt_,
-                                       act_dt_, Epilogue::kGelu, rows);
-  ReleaseParameters(*block.mlp->fc1);
-  b.fc2 = std::make_unique<FastLinear>(fc2_w, fc2_b, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
-  fc2_w = fc2_b = torch::Tensor();
   for (auto* l : {b.qkv.get(), b.proj.get(), b.fc1.get(), b.fc2.get()})
     packed_bytes_ += l->packed_bytes();
-  // The rest of the block (norms, LayerScale, fc2) is no longer needed either.
-  ReleaseParameters(block);
   // glibc keeps freed heap memory resident; hand it back so the next block's
   // packed weights do not add to the peak.
   malloc_trim(0);
   blocks_.push_back(std::move(b));
 }
 
+void FastVitRunner::KeepHead(WeightStore& weights) {
+  if (config_.fc_norm) {
+    fc_norm_weight_ = weights.Take("fc_norm.weight");
+    fc_norm_bias_ = weights.Take("fc_norm.bias");
+  } else {
+    norm_weight_ = weights.Take("norm.weight");
+    norm_bias_ = weights.Take("norm.bias");
+  }
+  head_.weight = weights.Take("head.weight");
+  head_.bias = weights.Take("head.bias");
+  if (config_.distilled) {
+    head_.dist_weight = weights.Take("head_dist.weight");
+    head_.dist_bias = weights.Take("head_dist.bias");
+  }
+}
+
 void FastVitRunner::Reserve(int64_t batch) {
   if (batch <= reserved_batch_) return;
   const int64_t rows = batch * tokens_;
   x_.resize(static_cast<size_t>(rows * dim_));
-  if (options_.bf16) Grow(&tokens_act_, batch * num_patches_ * token_dim_ * act_bytes_);
+  if (bf16_) Grow(&tokens_act_, batch * num_patches_ * token_dim_ * act_bytes_);
   Grow(&normed_or_attn_, rows * dim_ * act_bytes_);
   Grow(&wide_, std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)},
                          rows * 3 * dim_ * act_bytes_, rows * hidden_ * act_bytes_}));
@@ -144,7 +188,7 @@ void FastVitRunner::Reserve(int64_t batch) {
 
 void FastVitRunner::RunBlock(Block& b, int64_t batch) {
   const int64_t rows = batch * tokens_;
-  const bool bf16 = options_.bf16;
+  const bool bf16 = bf16_;
   char* normed = normed_or_attn_.data();
   char* attn_out = normed_or_attn_.data();
   char* qkv = wide_.data();
@@ -158,29 +202,30 @@ void FastVitRunner::RunBlock(Block& b, int64_t batch) {
   b.fc2->Run(hidden, x_.data(), rows);  // x += fc2(gelu(fc1(.)))
 }
 
-VisionTransformerImpl::Outputs FastVitRunner::RunHead(int64_t batch) {
-  // The model's own float32 tail. Token pooling reads only the prefix rows,
-  // and LayerNorm is per row, so only those are normalized.
-  const VitConfig& c = net_->config();
-  auto x = torch::from_blob(x_.data(), {batch, tokens_, dim_});
-  const bool avg = c.global_pool == "avg";
+FastVitRunner::Outputs FastVitRunner::RunHead(int64_t batch) {
+  // The float32 tail. Token pooling reads only the prefix rows, and LayerNorm
+  // is per row, so only those are normalized.
+  auto x = at::from_blob(x_.data(), {batch, tokens_, dim_});
+  const bool avg = config_.global_pool == "avg";
   auto rows =
       avg || num_prefix_ == 0 ? x : x.narrow(/*dim=*/1, /*start=*/0, /*length=*/num_prefix_);
-  auto normed = net_->norm ? net_->norm(rows) : rows;
-  VisionTransformerImpl::Outputs out;
-  out.features = net_->Pool(normed);
-  if (c.distilled) {
-    out.logits = (net_->head(normed.select(1, 0)) + net_->head_dist(normed.select(1, 1))) / 2;
-  } else {
-    out.logits = net_->ForwardHead(out.features);
+  auto normed = norm_weight_.defined()
+                    ? at::layer_norm(rows, {dim_}, norm_weight_, norm_bias_, config_.layer_norm_eps)
+                    : rows;
+  Outputs out;
+  out.features = PoolTokens(config_, normed);
+  if (fc_norm_weight_.defined()) {
+    out.features = at::layer_norm(out.features, {dim_}, fc_norm_weight_, fc_norm_bias_,
+                                  config_.layer_norm_eps);
   }
+  out.logits = HeadLogits(config_, normed, out.features, head_);
   return out;
 }
 
-VisionTransformerImpl::Outputs FastVitRunner::Run(const float* tokens, int64_t batch) {
+FastVitRunner::Outputs FastVitRunner::Run(const float* tokens, int64_t batch) {
   Reserve(batch);
   const void* src = tokens;
-  if (options_.bf16) {
+  if (bf16_) {
     ConvertToBf16(tokens, reinterpret_cast<uint16_t*>(tokens_act_.data()),
                   batch * num_patches_ * token_dim_);
     src = tokens_act_.data();

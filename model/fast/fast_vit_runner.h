@@ -1,41 +1,59 @@
-// The fast inference path of a VisionTransformer: its weights prepacked once
-// for oneDNN (bf16 on AMX / AVX512-BF16, or fp32) and a forward pass with
-// fused qkv, batched attention, bias/GELU/residual fused into the matmuls,
-// vectorized LayerNorm and preallocated activations. The LibTorch module stays
-// the container (its final norm, pooling and head run the model's own code in
-// float32) and the reference path.
+// The fast inference path of a VisionTransformer, built from its timm-named
+// weights and VitConfig (no LibTorch module): the weights prepacked once for
+// oneDNN (bf16 on AMX / AVX512-BF16, or fp32) and a forward pass with fused
+// qkv, batched attention, bias/GELU/residual fused into the matmuls,
+// vectorized LayerNorm and preallocated activations. The final norm, pooling
+// and head run in float32 through the same helpers as the module
+// (model/classifier_head.h, model/token_embedding.h).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "model/classifier_head.h"
 #include "model/fast/fast_attention.h"
 #include "model/fast/fast_linear.h"
-#include "model/vision_transformer.h"
+#include "model/tensor_map.h"
+#include "model/vit_config.h"
 
 namespace vit::fast {
 
-struct FastVitOptions {
+/// What the matmuls and the activations between them run in. A precision is
+/// the pair (weights / activations dtype, accumulation): adding one means a
+/// FastLinear configuration and a case in ActivationType(), nothing else.
+enum class Precision {
+  kFp32,
   /// Weights and activations between the reductions in bfloat16 (LayerNorm
-  /// statistics, softmax and the residual stream stay float32); else float32.
-  bool bf16 = false;
+  /// statistics, softmax and the residual stream stay float32).
+  kBf16,
+};
+
+struct FastVitOptions {
+  /// Default kFp32.
+  Precision precision = Precision::kFp32;
   /// Images per batch the packed weight layout is tuned for.
   int64_t hint_batch = 8;
 };
 
 class FastVitRunner {
  public:
-  /// Packs the weights of `net` (eval mode, float32) for token inputs on a
-  /// grid_h x grid_w patch grid, then frees the parameters of its patch
-  /// embedding and blocks: from here on `net` only serves the final norm,
-  /// pooling and head. Throws c10::Error on unsupported configurations.
-  FastVitRunner(VisionTransformer net, int64_t grid_h, int64_t grid_w,
+  struct Outputs {
+    at::Tensor logits;    // [B, num_classes], float32
+    at::Tensor features;  // [B, D], pre-logits, float32
+  };
+
+  /// Packs `weights` (timm names, float32, checked against `config`, e.g. by
+  /// LoadCheckpoint) for token inputs on a grid_h x grid_w patch grid. Each
+  /// weight is freed as soon as it is packed, so a mapped checkpoint's pages
+  /// leave the process as packing goes. Throws c10::Error on a missing weight
+  /// or a grid the model cannot take.
+  FastVitRunner(const VitConfig& config, TensorMap weights, int64_t grid_h, int64_t grid_w,
                 const FastVitOptions& options);
 
   /// tokens [batch, grid_h * grid_w, C*P*P] float32 -> logits [batch, classes]
   /// and pooled features [batch, D], float32. Not thread-safe.
-  VisionTransformerImpl::Outputs Run(const float* tokens, int64_t batch);
+  Outputs Run(const float* tokens, int64_t batch);
 
   /// Bytes of packed weights.
   int64_t packed_bytes() const { return packed_bytes_; }
@@ -45,14 +63,17 @@ class FastVitRunner {
     std::vector<float> norm1_weight, norm1_bias, norm2_weight, norm2_bias;
     std::unique_ptr<FastLinear> qkv, proj, fc1, fc2;
   };
-  void PackEmbedding(int64_t grid_h, int64_t grid_w);
-  void PackBlock(BlockImpl& block);
+  class WeightStore;
+  void PackEmbedding(WeightStore& weights, int64_t grid_h, int64_t grid_w);
+  void PackBlock(WeightStore& weights, int index);
+  void KeepHead(WeightStore& weights);
   void Reserve(int64_t batch);
   void RunBlock(Block& block, int64_t batch);
-  VisionTransformerImpl::Outputs RunHead(int64_t batch);
+  Outputs RunHead(int64_t batch);
 
-  VisionTransformer net_;
-  FastVitOptions options_;
+  const VitConfig config_;
+  const FastVitOptions options_;
+  const bool bf16_;
   dnnl::memory::data_type act_dt_;
   int64_t act_bytes_;
   int64_t dim_, hidden_, heads_, num_patches_, num_prefix_, tokens_, token_dim_;
@@ -62,6 +83,9 @@ class FastVitRunner {
   std::vector<float> patch_pos_;    // [num_patches, D]
   std::vector<Block> blocks_;
   std::unique_ptr<FastAttention> attention_;
+  // The float32 tail: final norm (or fc_norm) and the head.
+  at::Tensor norm_weight_, norm_bias_, fc_norm_weight_, fc_norm_bias_;
+  HeadWeights head_;
   int64_t packed_bytes_ = 0;
 
   // Activations for up to reserved_batch_ images, reused across calls. Buffers

@@ -75,14 +75,16 @@ std::vector<Case> Cases(const std::string& dir) {
   return cases;
 }
 
-VisionTransformerImpl::Outputs RunFast(const std::string& dir, const Case& c, bool bf16,
-                                       int64_t batch) {
-  auto model = LoadModelFolder(dir);
-  EXPECT_TRUE(model.ok()) << model.status().ToString();
+fast::FastVitRunner::Outputs RunFast(const std::string& dir, const Case& c, bool bf16,
+                                     int64_t batch) {
+  auto checkpoint = LoadCheckpoint(dir);
+  EXPECT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
+  if (!checkpoint.ok()) return {};
   torch::InferenceMode guard;
   fast::FastVitOptions options;
-  options.bf16 = bf16;
-  fast::FastVitRunner runner(model->net, c.grid_h, c.grid_w, options);
+  options.precision = bf16 ? fast::Precision::kBf16 : fast::Precision::kFp32;
+  fast::FastVitRunner runner(checkpoint->inferred.vit, std::move(checkpoint->weights), c.grid_h,
+                             c.grid_w, options);
   return runner.Run(c.tokens.data_ptr<float>(), batch);
 }
 

@@ -31,6 +31,10 @@ class FakePreprocessor final : public Preprocessor {
     const PreprocessSpec& spec = FakeModelInfo().preprocess;
     return static_cast<size_t>(spec.num_patches()) * spec.token_dim();
   }
+  size_t max_image_bytes() const override { return max_bytes; }
+
+  /// What max_image_bytes() reports (the service refuses larger images).
+  size_t max_bytes = size_t{1} << 20;
   Status EncodedToTokens(const uint8_t* data, size_t size, float* out) const override {
     const std::string text(reinterpret_cast<const char*>(data), size);
     if (text.size() != 7 || text.compare(0, 6, "class:") != 0 || text[6] < '0' || text[6] > '3')

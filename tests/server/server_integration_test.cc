@@ -116,7 +116,7 @@ class ServerIntegrationTest : public ::testing::Test {
     server_ = new ServerProcess();
     ASSERT_TRUE(server_->Start(
         VIT_SERVER_BINARY,
-        With(BaseArgs(), {"--max-pixels", "2000000", "--max-message-bytes", "4000000"})))
+        With(BaseArgs(), {"--max-pixels", "2000000", "--max-image-bytes", "4000000"})))
         << server_->output();
     ASSERT_TRUE(WaitServing(server_->address())) << server_->output();
   }
@@ -296,7 +296,7 @@ TEST_F(ServerIntegrationTest, BadRequestsGetInvalidArgumentOrNotFound) {
   cv::imencode(".png", cv::Mat(1200, 2000, CV_8UC3, cv::Scalar(10, 200, 30)), png);
   expect(Classify(std::string(png.begin(), png.end()), 5, &response),
          grpc::StatusCode::INVALID_ARGUMENT, "pixels");
-  // Over --max-message-bytes 4000000, within gRPC's own limit.
+  // Over --max-image-bytes 4000000, within gRPC's own limit.
   expect(Classify(std::string(4'000'001, 'x'), 5, &response), grpc::StatusCode::INVALID_ARGUMENT,
          "4000001 bytes");
   expect(Classify(good->bytes, -1, &response), grpc::StatusCode::INVALID_ARGUMENT, "top_k");

@@ -101,9 +101,8 @@ TEST_F(ServiceTest, TopKZeroMeansDefaultCappedAtNumClasses) {
 }
 
 TEST_F(ServiceTest, BadRequestsGetPreciseStatusCodes) {
-  ServiceOptions service_options;
-  service_options.max_image_bytes = 100;
-  Start(DefaultPipelineOptions(), service_options);
+  preprocessor_.max_bytes = 100;
+  Start();
   v1::ClassifyResponse response;
   grpc::Status status = Classify("", 1, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/engine_flags.h"
 #include "tools/vit-bench/model_bench.h"
 #include "tools/vit-bench/presets.h"
 
@@ -39,11 +40,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--batch", batches, "Batch sizes, comma-separated")->capture_default_str();
   app.add_option("--dtype", dtypes, "auto, fp32, bf16; comma-separated")->capture_default_str();
-  app.add_option("--threads", options.threads, "Intra-op threads (0 = all cores)")
-      ->capture_default_str();
-  app.add_option("--backend", options.backend,
-                 "Engine backend: fast or reference (default: $VIT_ENGINE, else fast)")
-      ->check(CLI::IsMember({"", "fast", "reference"}));
+  vit::cli::AddThreadsFlag(&app, &options.engine);
+  vit::cli::AddBackendFlag(&app, &options.engine);
   app.add_option("--warmup", options.warmup, "Untimed runs per configuration")
       ->capture_default_str();
   app.add_option("--runs", options.runs, "Minimum timed runs per configuration")

@@ -27,12 +27,6 @@ std::string ModelName(const std::string& model) {
   return std::filesystem::path(model).filename().string();
 }
 
-std::string BackendName(const std::string& option) {
-  if (!option.empty()) return option;
-  const char* env = std::getenv("VIT_ENGINE");
-  return env != nullptr && *env != '\0' ? env : "fast";
-}
-
 bool first_run_done = false;
 
 Status TimeBatch(InferenceEngine& engine, const BenchOptions& options, int batch,
@@ -89,10 +83,8 @@ Status RunBenchmarks(const BenchOptions& options,
       dir = *folder;
     }
     for (const auto& dtype : options.dtypes) {
-      EngineOptions engine_options;
+      EngineOptions engine_options = options.engine;
       engine_options.dtype = dtype;
-      engine_options.threads = options.threads;
-      engine_options.backend = options.backend;
       const auto t0 = Clock::now();
       auto engine = InferenceEngine::Load(dir, engine_options);
       if (!engine.ok()) return engine.status();
@@ -101,7 +93,7 @@ Status RunBenchmarks(const BenchOptions& options,
         BenchResult result;
         result.model = ModelName(model);
         result.dtype = (*engine)->info().dtype;
-        result.backend = BackendName(options.backend);
+        result.backend = (*engine)->info().backend;
         result.batch = batch;
         result.threads = (*engine)->info().threads;
         result.load_s = load_s;

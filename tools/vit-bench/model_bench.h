@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/inference_engine.h"
 
 namespace vit::tools {
 
@@ -16,10 +17,8 @@ struct BenchOptions {
   std::vector<int> batches{1, 8, 32};
   /// auto, fp32, bf16.
   std::vector<std::string> dtypes{"fp32", "bf16"};
-  /// Intra-op threads; 0 = all cores.
-  int threads = 0;
-  /// EngineOptions::backend: "" (default: fast), "fast" or "reference".
-  std::string backend;
+  /// Threads and backend of every configuration (its dtype comes from `dtypes`).
+  EngineOptions engine;
   /// Untimed runs before timing each configuration.
   int warmup = 2;
   /// Timed runs: at least `runs`, and more until `min_seconds` have passed

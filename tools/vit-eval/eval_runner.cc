@@ -35,9 +35,7 @@ Status IdxImageTokens(const training::IdxDataset& idx, int64_t index,
 }  // namespace
 
 StatusOr<EvalReport> Evaluate(const EvalOptions& options) {
-  EngineOptions engine_options;
-  engine_options.dtype = options.dtype;
-  engine_options.threads = options.threads;
+  const EngineOptions& engine_options = options.engine;
   auto engine = InferenceEngine::Load(options.model_dir, engine_options);
   if (!engine.ok()) return engine.status();
   const ModelInfo& info = (*engine)->info();

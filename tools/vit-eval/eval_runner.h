@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "model/inference_engine.h"
 #include "training/evaluation.h"
 
 namespace vit::eval {
@@ -19,10 +20,8 @@ struct EvalOptions {
   std::string split = "t10k";
   /// Images per model call. Default 64.
   int batch_size = 64;
-  /// LibTorch threads; 0 = all cores.
-  int threads = 0;
-  /// "auto", "fp32" or "bf16" (see EngineOptions).
-  std::string dtype = "auto";
+  /// Dtype, threads and backend of the engine.
+  EngineOptions engine;
   /// Score only the first N images; 0 = all.
   int64_t limit = 0;
 };

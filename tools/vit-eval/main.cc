@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/engine_flags.h"
 #include "tools/vit-eval/eval_runner.h"
 
 int main(int argc, char** argv) {
@@ -24,11 +25,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", options.batch_size, "Images per model call")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  app.add_option("--threads", options.threads, "LibTorch threads, 0 = all cores")
-      ->capture_default_str();
-  app.add_option("--dtype", options.dtype, "auto (bf16 with AMX/AVX512-BF16), fp32 or bf16")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "fp32", "bf16"}));
+  vit::cli::AddEngineFlags(&app, &options.engine);
   app.add_option("--limit", options.limit, "Score only the first N images, 0 = all")
       ->capture_default_str();
   app.add_flag("--json", json,

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/engine_flags.h"
 #include "model/inference_engine.h"
 #include "tools/vit-info/model_report.h"
 
@@ -11,7 +12,10 @@ int main(int argc, char** argv) {
       "that vit-serve "
       "infers for a model folder (timm, Hugging Face, torchvision or vit-serve checkpoints)."};
   std::string model_dir;
-  std::string dtype = "fp32";
+  // What vit-info reports is the model, not a run: one thread, fp32 unless asked.
+  vit::EngineOptions options;
+  options.dtype = "fp32";
+  options.threads = 1;
   bool json = false;
   int max_labels = 20;
   app.add_option(
@@ -19,18 +23,12 @@ int main(int argc, char** argv) {
          "Model folder (config.json + model.safetensors or model.pth). Default: the embedded "
          "Fashion-MNIST model")
       ->envname("VIT_MODEL");
-  app.add_option("--dtype", dtype,
-                 "Inference dtype to report: auto (bf16 on AMX/AVX512-BF16 CPUs), fp32 or bf16")
-      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
-      ->capture_default_str();
+  vit::cli::AddEngineFlags(&app, &options);
   app.add_option("--labels", max_labels, "How many labels to list in text output (0 = all)")
       ->capture_default_str();
   app.add_flag("--json", json, "Print one JSON object instead of text");
   CLI11_PARSE(app, argc, argv);
 
-  vit::EngineOptions options;
-  options.dtype = dtype;
-  options.threads = 1;
   auto engine = vit::InferenceEngine::Load(model_dir, options);
   if (!engine.ok()) {
     std::cerr << "vit-info: " << engine.status().ToString() << "\n";

@@ -34,8 +34,8 @@ std::string ModelReportText(const ModelInfo& info, int max_labels) {
       << Join(p.std) << "]\n"
       << "outputs:       " << info.num_classes << " classes, features of " << info.feature_dim
       << "\n"
-      << "runtime:       " << info.dtype << " on " << info.device << ", " << info.threads
-      << " threads\n"
+      << "runtime:       " << info.dtype << " on " << info.device << ", " << info.backend
+      << " engine, " << info.threads << " threads\n"
       << "labels:";
   const int shown = max_labels > 0 ? std::min<int>(max_labels, static_cast<int>(info.labels.size()))
                                    : static_cast<int>(info.labels.size());
@@ -58,6 +58,7 @@ std::string ModelReportJson(const ModelInfo& info) {
       {"num_classes", info.num_classes},
       {"feature_dim", info.feature_dim},
       {"dtype", info.dtype},
+      {"backend", info.backend},
       {"device", info.device},
       {"threads", info.threads},
       {"preprocess",
