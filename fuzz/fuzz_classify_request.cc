@@ -17,9 +17,9 @@
 #include <string>
 
 #include "fuzz/fuzz_check.h"
+#include "rpc/status_mapping.h"
 #include "server/inference_pipeline.h"
 #include "server/model_adapters.h"
-#include "server/status_mapping.h"
 #include "server/vit_service.h"
 #include "vit/v1/vit.pb.h"
 
@@ -119,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     FUZZ_CHECK(IsCallerError(status.code()) && !status.message().empty(),
                "not a caller error: " + status.ToString());
-    const grpc::Status grpc_status = ToGrpcStatus(status);
+    const grpc::Status grpc_status = vit::rpc::ToGrpcStatus(status);
     FUZZ_CHECK(!grpc_status.ok(), "an error mapped to OK");
   }
   return 0;

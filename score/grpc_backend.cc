@@ -6,7 +6,7 @@
 #include <sstream>
 #include <utility>
 
-#include "server/status_mapping.h"
+#include "rpc/status_mapping.h"
 
 namespace vit::score {
 namespace {
@@ -16,27 +16,34 @@ bool Retryable(int code) {
 }
 
 Status ToStatus(const grpc::Status& status) {
-  return {server::FromGrpcCode(status.error_code()), status.error_message()};
+  return {rpc::FromGrpcCode(status.error_code()), status.error_message()};
+}
+
+// "UNAUTHENTICATED: invalid bearer token": the gRPC code's own name, which
+// vit::StatusCode may not have.
+std::string CodeAndMessage(const grpc::Status& status) {
+  return std::string(rpc::GrpcCodeName(status.error_code())) + ": " + status.error_message();
 }
 
 }  // namespace
 
 StatusOr<std::unique_ptr<GrpcBackend>> GrpcBackend::Connect(const RemoteOptions& options) {
-  grpc::ChannelArguments arguments;
-  arguments.SetMaxReceiveMessageSize(64 << 20);
-  arguments.SetMaxSendMessageSize(static_cast<int>(options.max_file_bytes) + (1 << 20));
-  auto channel =
-      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
-  std::unique_ptr<GrpcBackend> backend(new GrpcBackend(options, std::move(channel)));
+  RemoteOptions loaded = options;
+  VIT_RETURN_IF_ERROR(rpc::LoadConnectionFiles(&loaded.connection));
+  // Room for the largest file the workers let through, plus the request's rest.
+  const size_t largest_request = loaded.preprocess.max_image_bytes + (size_t{1} << 20);
+  int& max_message_bytes = loaded.connection.max_message_bytes;
+  if (static_cast<size_t>(max_message_bytes) < largest_request)
+    max_message_bytes = static_cast<int>(largest_request);
+  std::unique_ptr<GrpcBackend> backend(new GrpcBackend(loaded, rpc::Connect(loaded.connection)));
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(options.connect_timeout_ms));
+  rpc::PrepareContext(loaded.connection, &context);
   context.set_wait_for_ready(true);  // the server may still be warming up
   const grpc::Status status =
       backend->stub_->GetModelInfo(&context, v1::GetModelInfoRequest(), &backend->model_);
   if (!status.ok()) {
-    return UnavailableError("vit-server at " + options.server +
-                            ": GetModelInfo failed: " + ToStatus(status).ToString());
+    return UnavailableError("vit-server at " + options.connection.server +
+                            ": GetModelInfo failed: " + CodeAndMessage(status));
   }
   return backend;
 }
@@ -47,7 +54,7 @@ GrpcBackend::~GrpcBackend() {
 
 std::string GrpcBackend::Describe() const {
   return model_.id() + " (" + model_.architecture() + ", " + model_.dtype() + ", vit-server at " +
-         options_.server + ")";
+         options_.connection.server + ")";
 }
 
 Status GrpcBackend::Prepare(const std::string& path, PreparedInput* input) const {
@@ -55,10 +62,10 @@ Status GrpcBackend::Prepare(const std::string& path, PreparedInput* input) const
   if (!file) return NotFoundError(path + ": cannot open file");
   const std::streamoff size = file.tellg();
   if (size < 0) return NotFoundError(path + ": cannot read file");
-  if (static_cast<size_t>(size) > options_.max_file_bytes) {
+  const size_t limit = options_.preprocess.max_image_bytes;
+  if (static_cast<size_t>(size) > limit) {
     return InvalidArgumentError(path + ": file is " + std::to_string(size) +
-                                " bytes, more than the limit of " +
-                                std::to_string(options_.max_file_bytes));
+                                " bytes, more than the limit of " + std::to_string(limit));
   }
   input->bytes.resize(static_cast<size_t>(size));
   file.seekg(0);
@@ -69,6 +76,7 @@ Status GrpcBackend::Prepare(const std::string& path, PreparedInput* input) const
 void GrpcBackend::OpenStream() {
   stream_ = std::make_unique<Stream>();
   stream_->context.set_wait_for_ready(true);
+  rpc::AddBearerToken(options_.connection, &stream_->context);
   stream_->call = stub_->ClassifyStream(&stream_->context);
   Stream* stream = stream_.get();
   stream_->reader = std::thread([stream] {
@@ -140,7 +148,7 @@ bool GrpcBackend::SendAndCollect(const std::vector<PreparedInput*>& inputs,
       ++(*tries)[index];
       result.predictions.clear();
       if (response.code() != 0) {
-        result.status = Status(server::FromGrpcCode(static_cast<grpc::StatusCode>(response.code())),
+        result.status = Status(rpc::FromGrpcCode(static_cast<grpc::StatusCode>(response.code())),
                                response.message());
       } else {
         result.status = Status::Ok();
@@ -165,7 +173,7 @@ Status GrpcBackend::Score(const std::vector<PreparedInput*>& inputs,
                           std::vector<ScoreResult>* results) {
   results->assign(inputs.size(), ScoreResult{});
   for (ScoreResult& result : *results)
-    result.status = UnavailableError("no answer from vit-server at " + options_.server);
+    result.status = UnavailableError("no answer from vit-server at " + options_.connection.server);
   std::vector<size_t> pending(inputs.size());
   for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
   std::vector<int> tries(inputs.size(), 0);
@@ -173,8 +181,9 @@ Status GrpcBackend::Score(const std::vector<PreparedInput*>& inputs,
   while (!pending.empty()) {
     if (!SendAndCollect(inputs, &pending, results, &tries)) {
       if (++broken_streams >= options_.attempts) {
-        return UnavailableError("vit-server at " + options_.server + ": ClassifyStream failed " +
-                                std::to_string(broken_streams) + " times in a row");
+        return UnavailableError("vit-server at " + options_.connection.server +
+                                ": ClassifyStream failed " + std::to_string(broken_streams) +
+                                " times in a row");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200 << broken_streams));
       continue;

@@ -1,5 +1,6 @@
-// Scores through a running vit-server: files are read on the pipeline's
-// workers and sent over one ClassifyStream; the server decodes, batches and
+// Scores through a running vit-server (plaintext or TLS, with a bearer token:
+// rpc/channel.h): files are read on the pipeline's workers and sent over one
+// ClassifyStream; the server decodes, batches and
 // runs the model. Responses arrive in completion order and are matched by
 // request_id. Per-image RESOURCE_EXHAUSTED / UNAVAILABLE answers are retried;
 // a broken stream is reopened; only when that keeps failing does Score fail.
@@ -15,28 +16,31 @@
 #include <thread>
 #include <unordered_map>
 
+#include "preprocessing/image_preprocessor.h"
+#include "rpc/channel.h"
 #include "score/scoring_backend.h"
 #include "vit/v1/vit.grpc.pb.h"
 
 namespace vit::score {
 
 struct RemoteOptions {
-  /// HOST:PORT of the vit-server (plaintext).
-  std::string server;
-  /// Predictions per file.
+  /// The vit-server: address, TLS, token; connection.timeout_ms is the
+  /// deadline of GetModelInfo when connecting (the stream has none).
+  rpc::ConnectionOptions connection;
+  /// Only max_image_bytes is checked here: bigger files fail with
+  /// INVALID_ARGUMENT without being sent. The server applies its own limits.
+  preprocessing::PreprocessOptions preprocess;
+  /// Predictions per file. Default 5.
   int top_k = 5;
-  /// Largest file sent; bigger files fail with INVALID_ARGUMENT. Default 16 MiB
-  /// (vit-server's default --max-message-bytes).
-  size_t max_file_bytes = size_t{16} << 20;
-  /// Deadline of GetModelInfo when connecting, in milliseconds. Default 10000.
-  int connect_timeout_ms = 10000;
   /// Tries per batch (stream reopened) and per image (retryable codes). Default 4.
   int attempts = 4;
 };
 
 class GrpcBackend final : public ScoringBackend {
  public:
-  /// Connects and asks the server for its model (UNAVAILABLE when unreachable).
+  /// Reads the connection's TLS files and token (INVALID_ARGUMENT naming the
+  /// flag), connects and asks the server for its model (UNAVAILABLE when
+  /// unreachable or refused, with the gRPC code, e.g. UNAUTHENTICATED).
   static StatusOr<std::unique_ptr<GrpcBackend>> Connect(const RemoteOptions& options);
   ~GrpcBackend() override;
 

@@ -5,23 +5,12 @@
 #include <utility>
 
 namespace vit::score {
-namespace {
-
-preprocessing::PreprocessOptions Limits(const InProcessOptions& options) {
-  preprocessing::PreprocessOptions limits;
-  limits.max_pixels = options.max_pixels;
-  limits.max_encoded_bytes = options.max_file_bytes;
-  return limits;
-}
-
-}  // namespace
 
 StatusOr<std::unique_ptr<InProcessBackend>> InProcessBackend::Create(
     const InProcessOptions& options) {
-  auto engine = InferenceEngine::Load(options.model_dir, options.engine);
-  VIT_RETURN_IF_ERROR(engine.status());
-  std::unique_ptr<InProcessBackend> backend(
-      new InProcessBackend(options, std::move(engine).value()));
+  VIT_ASSIGN_OR_RETURN(std::unique_ptr<InferenceEngine> engine,
+                       InferenceEngine::Load(options.model_dir, options.engine));
+  std::unique_ptr<InProcessBackend> backend(new InProcessBackend(options, std::move(engine)));
   VIT_RETURN_IF_ERROR(backend->preprocessor_.init_status());
   return backend;
 }
@@ -30,7 +19,7 @@ InProcessBackend::InProcessBackend(const InProcessOptions& options,
                                    std::unique_ptr<InferenceEngine> engine)
     : options_(options),
       engine_(std::move(engine)),
-      preprocessor_(engine_->info().preprocess, Limits(options)) {}
+      preprocessor_(engine_->info().preprocess, options.preprocess) {}
 
 std::string InProcessBackend::Describe() const {
   const ModelInfo& info = engine_->info();

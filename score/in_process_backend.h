@@ -2,8 +2,6 @@
 // pipeline's workers, InferenceEngine::Run on the inference thread.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,15 +14,14 @@ namespace vit::score {
 struct InProcessOptions {
   /// Model folder; "" = the embedded default model.
   std::string model_dir;
-  /// Inference dtype and LibTorch threads (0 = all cores).
+  /// Inference dtype, LibTorch threads and engine backend.
   EngineOptions engine;
-  /// Predictions per file.
+  /// Limits on each file (max_image_bytes, max_pixels) and decoding options.
+  preprocessing::PreprocessOptions preprocess;
+  /// Predictions per file. Default 5.
   int top_k = 5;
-  /// Return pooled features too.
+  /// Return pooled features too. Default false.
   bool embeddings = false;
-  /// Limits on each file (see preprocessing::PreprocessOptions).
-  int64_t max_pixels = 64'000'000;
-  size_t max_file_bytes = size_t{64} << 20;
 };
 
 class InProcessBackend final : public ScoringBackend {

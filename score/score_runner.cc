@@ -11,9 +11,7 @@
 #include <thread>
 
 #include "score/file_selection.h"
-#ifdef VIT_SCORE_WITH_GRPC
 #include "score/grpc_backend.h"
-#endif
 #include "score/in_process_backend.h"
 #include "score/output_files.h"
 #include "score/pipeline.h"
@@ -35,12 +33,14 @@ Status CheckOptions(const ScoreOptions& o) {
   }
   if (o.output.empty()) return InvalidArgumentError("--output is required");
   if (o.batch_size < 1) return InvalidArgumentError("--batch-size must be >= 1");
-  if (o.threads < 0) return InvalidArgumentError("--threads must be >= 0");
+  if (o.engine.threads < 0) return InvalidArgumentError("--threads must be >= 0");
   if (o.workers < 0) return InvalidArgumentError("--workers must be >= 0");
   if (o.top_k < 1) return InvalidArgumentError("--top-k must be >= 1");
-  if (o.max_pixels < 1) return InvalidArgumentError("--max-pixels must be >= 1");
-  if (o.connect_timeout_s <= 0) return InvalidArgumentError("--connect-timeout must be > 0");
-  if (!o.server.empty() && !o.embeddings.empty()) {
+  if (o.preprocess.max_pixels < 1) return InvalidArgumentError("--max-pixels must be >= 1");
+  if (o.preprocess.max_image_bytes < 1)
+    return InvalidArgumentError("--max-image-bytes must be >= 1");
+  if (o.connection.timeout_ms < 0) return InvalidArgumentError("--timeout-ms must be >= 0");
+  if (!o.connection.server.empty() && !o.embeddings.empty()) {
     return InvalidArgumentError(
         "--embeddings needs the model in process: ClassifyStream returns no embeddings");
   }
@@ -50,31 +50,22 @@ Status CheckOptions(const ScoreOptions& o) {
 }
 
 StatusOr<std::unique_ptr<ScoringBackend>> MakeBackend(const ScoreOptions& o) {
-  if (!o.server.empty()) {
-#ifndef VIT_SCORE_WITH_GRPC
-    return UnimplementedError("--server: this build has no gRPC (VIT_BUILD_SERVER=OFF)");
-#else
+  if (!o.connection.server.empty()) {
     RemoteOptions remote;
-    remote.server = o.server;
+    remote.connection = o.connection;
+    remote.preprocess = o.preprocess;
     remote.top_k = o.top_k;
-    remote.connect_timeout_ms = static_cast<int>(o.connect_timeout_s * 1000);
-    if (o.max_file_bytes > 0) remote.max_file_bytes = o.max_file_bytes;
-    auto backend = GrpcBackend::Connect(remote);
-    if (!backend.ok()) return backend.status();
-    return std::unique_ptr<ScoringBackend>(std::move(backend).value());
-#endif
+    VIT_ASSIGN_OR_RETURN(std::unique_ptr<GrpcBackend> backend, GrpcBackend::Connect(remote));
+    return std::unique_ptr<ScoringBackend>(std::move(backend));
   }
   InProcessOptions local;
   local.model_dir = o.model_dir;
-  local.engine.dtype = o.dtype;
-  local.engine.threads = o.threads;
+  local.engine = o.engine;
+  local.preprocess = o.preprocess;
   local.top_k = o.top_k;
   local.embeddings = !o.embeddings.empty();
-  local.max_pixels = o.max_pixels;
-  if (o.max_file_bytes > 0) local.max_file_bytes = o.max_file_bytes;
-  auto backend = InProcessBackend::Create(local);
-  if (!backend.ok()) return backend.status();
-  return std::unique_ptr<ScoringBackend>(std::move(backend).value());
+  VIT_ASSIGN_OR_RETURN(std::unique_ptr<InProcessBackend> backend, InProcessBackend::Create(local));
+  return std::unique_ptr<ScoringBackend>(std::move(backend));
 }
 
 ProgressOptions MakeProgressOptions(const ScoreOptions& o) {

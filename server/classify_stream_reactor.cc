@@ -2,8 +2,8 @@
 
 #include <utility>
 
+#include "rpc/status_mapping.h"
 #include "server/request_conversion.h"
-#include "server/status_mapping.h"
 #include "server/vit_service.h"
 
 namespace vit::server {
@@ -53,7 +53,7 @@ void ClassifyStreamReactor::OnReadDone(bool ok) {
 
 void ClassifyStreamReactor::OnResult(std::unique_ptr<v1::ClassifyStreamResponse> response,
                                      const Status& status) {
-  response->set_code(static_cast<int>(ToGrpcCode(status.code())));
+  response->set_code(static_cast<int>(rpc::ToGrpcCode(status.code())));
   if (!status.ok()) {
     response->set_message(status.message());
     response->clear_result();

@@ -5,9 +5,9 @@
 #include <memory>
 #include <utility>
 
+#include "rpc/status_mapping.h"
 #include "server/classify_stream_reactor.h"
 #include "server/request_conversion.h"
-#include "server/status_mapping.h"
 
 namespace vit::server {
 namespace {
@@ -121,7 +121,7 @@ grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* 
   const int64_t deadline =
       pipeline != nullptr ? DeadlineMicros(*context, pipeline->clock()) : int64_t{0};
   StartClassify("Classify", *request, /*owned_image=*/{}, deadline, context->peer(), response,
-                [reactor](const Status& status) { reactor->Finish(ToGrpcStatus(status)); });
+                [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }
 
@@ -156,7 +156,7 @@ grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* con
   const size_t bytes = request->image().size();
   auto finish = [this, reactor, peer, bytes](const Status& status, const InferenceResult* result) {
     Record("Embed", peer, bytes, status, result);
-    reactor->Finish(ToGrpcStatus(status));
+    reactor->Finish(rpc::ToGrpcStatus(status));
   };
   InferencePipeline* pipeline = this->pipeline();
   if (pipeline == nullptr) {
@@ -200,7 +200,7 @@ grpc::ServerUnaryReactor* VitServiceImpl::GetModelInfo(grpc::CallbackServerConte
   Status status =
       pipeline == nullptr ? NotServing() : CheckModelName(request->model(), pipeline->model_info());
   if (status.ok()) FillModelInfo(pipeline->model_info(), pipeline->options(), response);
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }
 

@@ -2,82 +2,16 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <utility>
 
-#include "common/text.h"
+#include "common/file_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "vit/v1/vit.grpc.pb.h"
 
 namespace vit::client {
-
-bool ReadFileBytes(const std::string& path, std::string* bytes) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return false;
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  *bytes = contents.str();
-  return true;
-}
-
-namespace {
-
-Status ReadNonEmpty(const std::string& flag, const std::string& path, std::string* contents) {
-  if (path.empty()) return Status::Ok();
-  if (!ReadFileBytes(path, contents)) return InvalidArgumentError(flag + ": cannot read " + path);
-  if (TrimWhitespace(*contents).empty())
-    return InvalidArgumentError(flag + ": " + path + " is empty");
-  return Status::Ok();
-}
-
-}  // namespace
-
-Status LoadConnectionFiles(ConnectionOptions* o) {
-  if (o->tls_cert.empty() != o->tls_key.empty())
-    return InvalidArgumentError("--tls-cert and --tls-key go together");
-  VIT_RETURN_IF_ERROR(ReadNonEmpty("--tls-ca", o->tls_ca, &o->tls_ca_pem));
-  VIT_RETURN_IF_ERROR(ReadNonEmpty("--tls-cert", o->tls_cert, &o->tls_cert_pem));
-  VIT_RETURN_IF_ERROR(ReadNonEmpty("--tls-key", o->tls_key, &o->tls_key_pem));
-  if (!o->tls_ca.empty() || !o->tls_cert.empty()) o->tls = true;
-  if (!o->token_file.empty()) {
-    VIT_RETURN_IF_ERROR(ReadNonEmpty("--token-file", o->token_file, &o->token));
-    o->token = TrimWhitespace(o->token);
-  } else if (const char* env = std::getenv("VIT_AUTH_TOKEN")) {
-    o->token = TrimWhitespace(env);
-  }
-  return Status::Ok();
-}
-
-std::shared_ptr<grpc::Channel> Connect(const ConnectionOptions& options, int connection_id) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (options.tls) {
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = options.tls_ca_pem;
-    ssl.pem_cert_chain = options.tls_cert_pem;
-    ssl.pem_private_key = options.tls_key_pem;
-    credentials = grpc::SslCredentials(ssl);
-  }
-  grpc::ChannelArguments arguments;
-  arguments.SetMaxSendMessageSize(options.max_message_bytes);
-  arguments.SetMaxReceiveMessageSize(options.max_message_bytes);
-  arguments.SetInt("vit.connection_id", connection_id);
-  return grpc::CreateCustomChannel(options.server, credentials, arguments);
-}
-
-void PrepareContext(const ConnectionOptions& options, grpc::ClientContext* context) {
-  if (options.timeout_ms > 0) {
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(options.timeout_ms));
-  }
-  // Added as plain metadata rather than call credentials, which gRPC sends
-  // over TLS only: a token on a plaintext loopback connection is allowed.
-  if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
-}
 
 namespace {
 
@@ -109,21 +43,23 @@ void PrintPredictions(const std::string& file, const v1::ClassifyResponse& respo
 
 }  // namespace
 
-int RunClassify(const ConnectionOptions& connection, const ClassifyOptions& options,
+int RunClassify(const rpc::ConnectionOptions& connection, const ClassifyOptions& options,
                 const std::vector<std::string>& files) {
-  auto stub = v1::VitService::NewStub(Connect(connection));
+  auto stub = v1::VitService::NewStub(rpc::Connect(connection));
   int failures = 0;
   for (const std::string& file : files) {
-    v1::ClassifyRequest request;
-    if (!ReadFileBytes(file, request.mutable_image())) {
-      std::cerr << file << ": cannot read\n";
+    StatusOr<std::string> image = ReadFileToString(file);
+    if (!image.ok()) {
+      std::cerr << image.status().message() << "\n";
       ++failures;
       continue;
     }
+    v1::ClassifyRequest request;
+    request.set_image(std::move(image).value());
     request.set_top_k(options.top_k);
     request.set_model(options.model);
     grpc::ClientContext context;
-    PrepareContext(connection, &context);
+    rpc::PrepareContext(connection, &context);
     v1::ClassifyResponse response;
     const grpc::Status status = stub->Classify(&context, request, &response);
     if (!status.ok()) {
@@ -137,10 +73,10 @@ int RunClassify(const ConnectionOptions& connection, const ClassifyOptions& opti
   return failures == 0 ? 0 : 2;
 }
 
-int RunHealth(const ConnectionOptions& connection) {
-  auto stub = grpc::health::v1::Health::NewStub(Connect(connection));
+int RunHealth(const rpc::ConnectionOptions& connection) {
+  auto stub = grpc::health::v1::Health::NewStub(rpc::Connect(connection));
   grpc::ClientContext context;
-  PrepareContext(connection, &context);
+  rpc::PrepareContext(connection, &context);
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);
@@ -152,10 +88,10 @@ int RunHealth(const ConnectionOptions& connection) {
   return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 2;
 }
 
-int RunInfo(const ConnectionOptions& connection, bool json) {
-  auto stub = v1::VitService::NewStub(Connect(connection));
+int RunInfo(const rpc::ConnectionOptions& connection, bool json) {
+  auto stub = v1::VitService::NewStub(rpc::Connect(connection));
   grpc::ClientContext context;
-  PrepareContext(connection, &context);
+  rpc::PrepareContext(connection, &context);
   v1::ModelInfo info;
   const grpc::Status status = stub->GetModelInfo(&context, v1::GetModelInfoRequest(), &info);
   if (!status.ok()) {

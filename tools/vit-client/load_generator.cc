@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "common/file_util.h"
 #include "tools/vit-client/request_mix.h"
 #include "vit/v1/vit.grpc.pb.h"
 
@@ -59,76 +60,120 @@ grpc::Status CallClassify(v1::VitService::Stub* stub, grpc::ClientContext* conte
   return answer.get();
 }
 
-void Caller(const ConnectionOptions& connection, const LoadOptions& options,
-            const Payloads& payloads, std::shared_ptr<grpc::Channel> channel, uint64_t seed,
-            Shared* shared) {
-  auto stub = v1::VitService::NewStub(channel);
-  std::mt19937_64 rng(seed);
-  const std::vector<std::string>& images = *payloads.images;
-  const bool mixed = payloads.mix.total > 0;
-  std::vector<double> latencies;
-  std::map<std::string, int64_t> errors;
-  std::map<std::string, KindReport> kinds;
+// One caller's counts, merged into Shared when it is done.
+struct CallerTally {
   int64_t requests = 0;
-  v1::ClassifyRequest request;
-  request.set_top_k(options.top_k);
-  while (true) {
-    const int64_t index = shared->next.fetch_add(1);
-    if (options.count > 0 ? index >= options.count : SteadyClock::now() >= shared->end) break;
-    const RequestKind kind = mixed ? payloads.mix.Pick(&rng) : RequestKind::kValid;
-    if (kind == RequestKind::kCorrupt)
-      request.set_image(MakeCorruptImage(&rng));
-    else if (kind == RequestKind::kOversized)
-      request.set_image(payloads.oversized_png);
-    else
-      request.set_image(images[index % images.size()]);
-    grpc::ClientContext context;
-    PrepareContext(connection, &context);
-    if (kind == RequestKind::kTightDeadline) {
-      const int ms = 1 + static_cast<int>(rng() % std::max(1, options.tight_deadline_ms));
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
-    }
-    std::chrono::microseconds cancel_after(-1);
-    if (kind == RequestKind::kCancel) {
-      cancel_after = std::chrono::microseconds(
-          rng() % (static_cast<uint64_t>(std::max(0, options.cancel_after_ms)) * 1000 + 1));
-    }
-    v1::ClassifyResponse response;
-    const auto start = SteadyClock::now();
-    const grpc::Status status =
-        CallClassify(stub.get(), &context, request, &response, cancel_after);
-    const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
-    ++requests;
-    const grpc::StatusCode code = status.error_code();
-    if (kind == RequestKind::kValid && status.ok()) {
-      latencies.push_back(ms);
-    } else if (!status.ok()) {
-      ++errors[GrpcCodeName(code)];
-    }
-    if (code == grpc::StatusCode::RESOURCE_EXHAUSTED && options.backoff_ms > 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(options.backoff_ms));
-    if (!mixed) continue;
-    KindReport& report = kinds[RequestKindName(kind)];
-    ++report.sent;
-    ++report.codes[GrpcCodeName(code)];
-    // Only "deadline" requests have a deadline short enough to pass
-    // legitimately; for the others it means no answer came in --timeout-ms.
-    if (code == grpc::StatusCode::DEADLINE_EXCEEDED && kind != RequestKind::kTightDeadline)
-      continue;
-    ++report.answered;
-    if (!IsExpectedCode(kind, code)) ++report.wrong;
+  std::vector<double> latencies_ms;       // OK answers to valid requests
+  std::map<std::string, int64_t> errors;  // status code name -> count
+  std::map<std::string, KindReport> kinds;
+};
+
+// Puts the image that a `kind` request carries into `request`.
+void SetPayload(RequestKind kind, const Payloads& payloads, int64_t index, std::mt19937_64* rng,
+                v1::ClassifyRequest* request) {
+  if (kind == RequestKind::kCorrupt) {
+    request->set_image(MakeCorruptImage(rng));
+  } else if (kind == RequestKind::kOversized) {
+    request->set_image(payloads.oversized_png);
+  } else {
+    const std::vector<std::string>& images = *payloads.images;
+    request->set_image(images[index % images.size()]);
   }
+}
+
+// A "deadline" request's short deadline; returns when a "cancel" request is
+// cancelled (-1: never).
+std::chrono::microseconds PrepareKind(RequestKind kind, const LoadOptions& options,
+                                      std::mt19937_64* rng, grpc::ClientContext* context) {
+  if (kind == RequestKind::kTightDeadline) {
+    const int ms = 1 + static_cast<int>((*rng)() % std::max(1, options.tight_deadline_ms));
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
+  }
+  if (kind != RequestKind::kCancel) return std::chrono::microseconds(-1);
+  return std::chrono::microseconds(
+      (*rng)() % (static_cast<uint64_t>(std::max(0, options.cancel_after_ms)) * 1000 + 1));
+}
+
+// Counts one answer per kind, with --mix.
+void TallyKind(RequestKind kind, grpc::StatusCode code, CallerTally* tally) {
+  KindReport& report = tally->kinds[RequestKindName(kind)];
+  ++report.sent;
+  ++report.codes[GrpcCodeName(code)];
+  // Only "deadline" requests have a deadline short enough to pass
+  // legitimately; for the others it means no answer came in --timeout-ms.
+  if (code == grpc::StatusCode::DEADLINE_EXCEEDED && kind != RequestKind::kTightDeadline) return;
+  ++report.answered;
+  if (!IsExpectedCode(kind, code)) ++report.wrong;
+}
+
+void MergeTally(const CallerTally& tally, Shared* shared) {
   std::lock_guard<std::mutex> lock(shared->mu);
-  shared->latencies_ms.insert(shared->latencies_ms.end(), latencies.begin(), latencies.end());
-  shared->report.requests += requests;
-  for (const auto& [code, n] : errors) shared->report.errors[code] += n;
-  for (const auto& [name, kind] : kinds) {
+  shared->latencies_ms.insert(shared->latencies_ms.end(), tally.latencies_ms.begin(),
+                              tally.latencies_ms.end());
+  shared->report.requests += tally.requests;
+  for (const auto& [code, n] : tally.errors) shared->report.errors[code] += n;
+  for (const auto& [name, kind] : tally.kinds) {
     KindReport& total = shared->report.kinds[name];
     total.sent += kind.sent;
     total.answered += kind.answered;
     total.wrong += kind.wrong;
     for (const auto& [code, n] : kind.codes) total.codes[code] += n;
   }
+}
+
+void Caller(const rpc::ConnectionOptions& connection, const LoadOptions& options,
+            const Payloads& payloads, std::shared_ptr<grpc::Channel> channel, uint64_t seed,
+            Shared* shared) {
+  auto stub = v1::VitService::NewStub(channel);
+  std::mt19937_64 rng(seed);
+  const bool mixed = payloads.mix.total > 0;
+  CallerTally tally;
+  v1::ClassifyRequest request;
+  request.set_top_k(options.top_k);
+  while (true) {
+    const int64_t index = shared->next.fetch_add(1);
+    if (options.count > 0 ? index >= options.count : SteadyClock::now() >= shared->end) break;
+    const RequestKind kind = mixed ? payloads.mix.Pick(&rng) : RequestKind::kValid;
+    SetPayload(kind, payloads, index, &rng, &request);
+    grpc::ClientContext context;
+    rpc::PrepareContext(connection, &context);
+    const std::chrono::microseconds cancel_after = PrepareKind(kind, options, &rng, &context);
+    v1::ClassifyResponse response;
+    const auto start = SteadyClock::now();
+    const grpc::Status status =
+        CallClassify(stub.get(), &context, request, &response, cancel_after);
+    const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+    ++tally.requests;
+    const grpc::StatusCode code = status.error_code();
+    if (kind == RequestKind::kValid && status.ok()) {
+      tally.latencies_ms.push_back(ms);
+    } else if (!status.ok()) {
+      ++tally.errors[GrpcCodeName(code)];
+    }
+    if (code == grpc::StatusCode::RESOURCE_EXHAUSTED && options.backoff_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.backoff_ms));
+    if (mixed) TallyKind(kind, code, &tally);
+  }
+  MergeTally(tally, shared);
+}
+
+// The callers' merged counts, with the latency percentiles and totals.
+LoadReport Summarize(Shared* shared, double elapsed_s) {
+  LoadReport report = shared->report;
+  report.elapsed_s = elapsed_s;
+  std::vector<double>& latencies = shared->latencies_ms;
+  std::sort(latencies.begin(), latencies.end());
+  report.ok = static_cast<int64_t>(latencies.size());
+  report.throughput = report.elapsed_s > 0 ? report.ok / report.elapsed_s : 0.0;
+  report.p50_ms = Percentile(latencies, 0.50);
+  report.p90_ms = Percentile(latencies, 0.90);
+  report.p99_ms = Percentile(latencies, 0.99);
+  report.max_ms = latencies.empty() ? 0.0 : latencies.back();
+  for (const auto& [name, kind] : report.kinds) {
+    report.lost += kind.sent - kind.answered;
+    report.wrong += kind.wrong;
+  }
+  return report;
 }
 
 nlohmann::json KindsJson(const LoadReport& r) {
@@ -140,34 +185,26 @@ nlohmann::json KindsJson(const LoadReport& r) {
   return kinds;
 }
 
-void PrintReport(const LoadOptions& options, const LoadReport& r) {
-  if (options.json) {
-    nlohmann::json out = {
-        {"concurrency", options.concurrency},
-        {"requests", r.requests},
-        {"ok", r.ok},
-        {"errors", r.errors},
-        {"elapsed_s", r.elapsed_s},
-        {"throughput_per_s", r.throughput},
-        {"latency_ms",
-         {{"p50", r.p50_ms}, {"p90", r.p90_ms}, {"p99", r.p99_ms}, {"max", r.max_ms}}}};
-    if (!options.mix.empty()) {
-      out["mix"] = options.mix;
-      out["kinds"] = KindsJson(r);
-      out["lost"] = r.lost;
-      out["wrong"] = r.wrong;
-    }
-    std::cout << out.dump(2) << "\n";
-    return;
+nlohmann::json ReportJson(const LoadOptions& options, const LoadReport& r) {
+  nlohmann::json out = {
+      {"concurrency", options.concurrency},
+      {"requests", r.requests},
+      {"ok", r.ok},
+      {"errors", r.errors},
+      {"elapsed_s", r.elapsed_s},
+      {"throughput_per_s", r.throughput},
+      {"latency_ms", {{"p50", r.p50_ms}, {"p90", r.p90_ms}, {"p99", r.p99_ms}, {"max", r.max_ms}}}};
+  if (!options.mix.empty()) {
+    out["mix"] = options.mix;
+    out["kinds"] = KindsJson(r);
+    out["lost"] = r.lost;
+    out["wrong"] = r.wrong;
   }
-  std::printf("requests   %lld in %.2f s with concurrency %d\n", static_cast<long long>(r.requests),
-              r.elapsed_s, options.concurrency);
-  std::printf("ok         %lld (%.1f images/s)\n", static_cast<long long>(r.ok), r.throughput);
-  std::printf("latency    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n", r.p50_ms, r.p90_ms,
-              r.p99_ms, r.max_ms);
-  for (const auto& [code, n] : r.errors)
-    std::printf("errors     %s: %lld\n", code.c_str(), static_cast<long long>(n));
-  if (options.mix.empty()) return;
+  return out;
+}
+
+// The --mix table: per kind sent, answered, wrong and codes; then lost, wrong.
+void PrintKindsTable(const LoadReport& r) {
   std::printf("%-10s %8s %8s %6s  codes\n", "kind", "sent", "answered", "wrong");
   for (const auto& [name, k] : r.kinds) {
     std::string codes;
@@ -179,26 +216,42 @@ void PrintReport(const LoadOptions& options, const LoadReport& r) {
               static_cast<long long>(r.wrong));
 }
 
+void PrintTextReport(const LoadOptions& options, const LoadReport& r) {
+  std::printf("requests   %lld in %.2f s with concurrency %d\n", static_cast<long long>(r.requests),
+              r.elapsed_s, options.concurrency);
+  std::printf("ok         %lld (%.1f images/s)\n", static_cast<long long>(r.ok), r.throughput);
+  std::printf("latency    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n", r.p50_ms, r.p90_ms,
+              r.p99_ms, r.max_ms);
+  for (const auto& [code, n] : r.errors)
+    std::printf("errors     %s: %lld\n", code.c_str(), static_cast<long long>(n));
+  if (!options.mix.empty()) PrintKindsTable(r);
+}
+
+void PrintReport(const LoadOptions& options, const LoadReport& r) {
+  if (options.json) {
+    std::cout << ReportJson(options, r).dump(2) << "\n";
+  } else {
+    PrintTextReport(options, r);
+  }
+}
+
 }  // namespace
 
-StatusOr<LoadReport> GenerateLoad(const ConnectionOptions& connection, const LoadOptions& options,
+StatusOr<LoadReport> GenerateLoad(const rpc::ConnectionOptions& connection,
+                                  const LoadOptions& options,
                                   const std::vector<std::string>& images) {
   Payloads payloads;
   payloads.images = &images;
   if (!options.mix.empty()) {
-    StatusOr<RequestMix> mix = ParseRequestMix(options.mix);
-    if (!mix.ok()) return mix.status();
-    payloads.mix = *mix;
+    VIT_ASSIGN_OR_RETURN(payloads.mix, ParseRequestMix(options.mix));
     if (payloads.mix.Has(RequestKind::kOversized)) {
-      StatusOr<std::string> png = MakeOversizedPng(options.oversized_side);
-      if (!png.ok()) return png.status();
-      payloads.oversized_png = std::move(png).value();
+      VIT_ASSIGN_OR_RETURN(payloads.oversized_png, MakeOversizedPng(options.oversized_side));
     }
   }
   const int concurrency = std::max(1, options.concurrency);
   const int connections = options.connections > 0 ? options.connections : std::min(concurrency, 4);
   std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int i = 0; i < connections; ++i) channels.push_back(Connect(connection, i));
+  for (int i = 0; i < connections; ++i) channels.push_back(rpc::Connect(connection, i));
   Shared shared;
   const auto start = SteadyClock::now();
   shared.end = start + std::chrono::duration_cast<SteadyClock::duration>(
@@ -209,30 +262,19 @@ StatusOr<LoadReport> GenerateLoad(const ConnectionOptions& connection, const Loa
                          channels[i % connections], options.seed * 1000003 + i, &shared);
   }
   for (auto& caller : callers) caller.join();
-  LoadReport report = shared.report;
-  report.elapsed_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  std::sort(shared.latencies_ms.begin(), shared.latencies_ms.end());
-  report.ok = static_cast<int64_t>(shared.latencies_ms.size());
-  report.throughput = report.elapsed_s > 0 ? report.ok / report.elapsed_s : 0.0;
-  report.p50_ms = Percentile(shared.latencies_ms, 0.50);
-  report.p90_ms = Percentile(shared.latencies_ms, 0.90);
-  report.p99_ms = Percentile(shared.latencies_ms, 0.99);
-  report.max_ms = shared.latencies_ms.empty() ? 0.0 : shared.latencies_ms.back();
-  for (const auto& [name, kind] : report.kinds) {
-    report.lost += kind.sent - kind.answered;
-    report.wrong += kind.wrong;
-  }
-  return report;
+  return Summarize(&shared, std::chrono::duration<double>(SteadyClock::now() - start).count());
 }
 
-int RunLoad(const ConnectionOptions& connection, const LoadOptions& options,
+int RunLoad(const rpc::ConnectionOptions& connection, const LoadOptions& options,
             const std::vector<std::string>& files) {
-  std::vector<std::string> images(files.size());
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (!ReadFileBytes(files[i], &images[i])) {
-      std::cerr << files[i] << ": cannot read\n";
+  std::vector<std::string> images;
+  for (const std::string& file : files) {
+    StatusOr<std::string> image = ReadFileToString(file);
+    if (!image.ok()) {
+      std::cerr << image.status().message() << "\n";
       return 1;
     }
+    images.push_back(std::move(image).value());
   }
   const StatusOr<LoadReport> report = GenerateLoad(connection, options, images);
   if (!report.ok()) {

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "tools/vit-client/client_commands.h"
+#include "common/status.h"
+#include "rpc/channel.h"
 
 namespace vit::client {
 
@@ -72,13 +73,14 @@ struct LoadReport {
 /// Sends the images round-robin (mixed with other kinds per options.mix)
 /// and measures; `images` holds encoded bytes. INVALID_ARGUMENT for a bad
 /// --mix or --oversized-side.
-StatusOr<LoadReport> GenerateLoad(const ConnectionOptions& connection, const LoadOptions& options,
+StatusOr<LoadReport> GenerateLoad(const rpc::ConnectionOptions& connection,
+                                  const LoadOptions& options,
                                   const std::vector<std::string>& images);
 
 /// Reads `files`, runs GenerateLoad and prints the report. 0 when every
 /// request succeeded (with --mix: none lost, none with a wrong code), 2
 /// otherwise, 1 for a usage error (a file cannot be read, a bad --mix).
-int RunLoad(const ConnectionOptions& connection, const LoadOptions& options,
+int RunLoad(const rpc::ConnectionOptions& connection, const LoadOptions& options,
             const std::vector<std::string>& files);
 
 }  // namespace vit::client

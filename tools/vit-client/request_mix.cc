@@ -21,28 +21,6 @@ std::string RandomBytes(std::mt19937_64* rng, size_t size) {
 
 const char* RequestKindName(RequestKind kind) { return kKindNames[static_cast<int>(kind)]; }
 
-const char* GrpcCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  const int index = static_cast<int>(code);
-  return index >= 0 && index < static_cast<int>(std::size(kNames)) ? kNames[index] : "UNKNOWN";
-}
-
 RequestKind RequestMix::Pick(std::mt19937_64* rng) const {
   int draw = static_cast<int>((*rng)() % static_cast<uint64_t>(total));
   for (int k = 0; k < kNumRequestKinds; ++k) {

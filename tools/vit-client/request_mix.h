@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "rpc/status_mapping.h"
 
 namespace vit::client {
 
@@ -25,8 +26,8 @@ inline constexpr int kNumRequestKinds = 5;
 /// "valid", "corrupt", "oversized", "deadline", "cancel".
 const char* RequestKindName(RequestKind kind);
 
-/// The gRPC name of `code`, e.g. "RESOURCE_EXHAUSTED".
-const char* GrpcCodeName(grpc::StatusCode code);
+// The soak reports name codes with it (defined with the status mapping).
+using rpc::GrpcCodeName;
 
 struct RequestMix {
   std::array<int, kNumRequestKinds> weights{};  // indexed by RequestKind

@@ -2,7 +2,44 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/engine_flags.h"
+#include "rpc/connection_flags.h"
+
 namespace vit::score {
+namespace {
+
+// The connection flags, with vit-score's own meaning of --server and
+// --timeout-ms in the help.
+void AddServerFlags(CLI::App* app, ScoreOptions* o) {
+  rpc::AddConnectionFlags(app, &o->connection);
+  app->get_option("--server")
+      ->description(
+          "HOST:PORT of a vit-server to score through (ClassifyStream); \"\" = in process");
+  app->get_option("--timeout-ms")
+      ->description(
+          "How long to wait for the --server to come up and answer its first call before "
+          "giving up (exit 1); 0 = forever. The stream itself has no deadline");
+}
+
+// Older names, hidden from --help: --connect-timeout SECONDS (now
+// --timeout-ms) and --max-file-bytes (now --max-image-bytes; 0 kept the default).
+void AddDeprecatedFlags(CLI::App* app, ScoreOptions* o) {
+  app->add_option_function<double>(
+         "--connect-timeout",
+         [o](double seconds) { o->connection.timeout_ms = static_cast<int>(seconds * 1000); },
+         "Deprecated: --timeout-ms")
+      ->check(CLI::PositiveNumber)
+      ->group("");
+  app->add_option_function<size_t>(
+         "--max-file-bytes",
+         [o](size_t bytes) {
+           if (bytes > 0) o->preprocess.max_image_bytes = bytes;
+         },
+         "Deprecated: --max-image-bytes")
+      ->group("");
+}
+
+}  // namespace
 
 void AddScoreFlags(CLI::App* app, ScoreOptions* o) {
   app->add_option("PATH", o->inputs, "Image files and folders to score (folders recursively)")
@@ -25,9 +62,6 @@ void AddScoreFlags(CLI::App* app, ScoreOptions* o) {
                   "Files per inference batch (with --server: requests per stream round)")
       ->envname("VIT_SCORE_BATCH_SIZE")
       ->capture_default_str();
-  app->add_option("--threads", o->threads, "LibTorch intra-op threads; 0 = all cores")
-      ->envname("VIT_THREADS")
-      ->capture_default_str();
   app->add_option("--workers", o->workers,
                   "Threads reading, decoding and preprocessing files; 0 = one per core")
       ->envname("VIT_SCORE_WORKERS")
@@ -43,17 +77,8 @@ void AddScoreFlags(CLI::App* app, ScoreOptions* o) {
                   "\"\" = all files")
       ->envname("VIT_SCORE_SHARD")
       ->capture_default_str();
-  app->add_option("--server", o->server,
-                  "HOST:PORT of a vit-server to score through (ClassifyStream); \"\" = in process")
-      ->envname("VIT_SERVER")
-      ->capture_default_str();
-  app->add_option("--connect-timeout", o->connect_timeout_s,
-                  "Seconds to wait for the --server to answer before giving up (exit 1)")
-      ->capture_default_str();
-  app->add_option("--dtype", o->dtype, "In-process inference dtype")
-      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
-      ->envname("VIT_DTYPE")
-      ->capture_default_str();
+  cli::AddEngineFlags(app, &o->engine);
+  AddServerFlags(app, o);
   app->add_flag("!--no-progress", o->progress,
                 "No progress bar / progress lines (the final summary is still printed)");
   app->add_option("--progress-interval", o->progress_interval_s,
@@ -61,12 +86,8 @@ void AddScoreFlags(CLI::App* app, ScoreOptions* o) {
       ->capture_default_str();
   app->add_flag("--unordered", o->unordered,
                 "Write rows as they complete instead of in the walk's order");
-  app->add_option("--max-pixels", o->max_pixels,
-                  "Larger images (by their header) fail without being decoded")
-      ->capture_default_str();
-  app->add_option("--max-file-bytes", o->max_file_bytes,
-                  "Larger files fail; 0 = 64 MiB in process, 16 MiB with --server")
-      ->capture_default_str();
+  cli::AddImageLimitFlags(app, &o->preprocess);
+  AddDeprecatedFlags(app, o);
 }
 
 }  // namespace vit::score

@@ -1,6 +1,8 @@
-#include "server/status_mapping.h"
+#include "rpc/status_mapping.h"
 
-namespace vit::server {
+#include <iterator>
+
+namespace vit::rpc {
 
 grpc::StatusCode ToGrpcCode(StatusCode code) {
   switch (code) {
@@ -61,4 +63,26 @@ StatusCode FromGrpcCode(grpc::StatusCode code) {
   }
 }
 
-}  // namespace vit::server
+const char* GrpcCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const int index = static_cast<int>(code);
+  return index >= 0 && index < static_cast<int>(std::size(kNames)) ? kNames[index] : "UNKNOWN";
+}
+
+}  // namespace vit::rpc

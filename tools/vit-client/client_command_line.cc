@@ -1,0 +1,93 @@
+#include "tools/vit-client/client_command_line.h"
+
+#include <CLI/CLI.hpp>
+
+#include "rpc/connection_flags.h"
+
+namespace vit::client {
+namespace {
+
+// A subcommand's --help lists its own flags only.
+constexpr const char* kConnectionFooter =
+    "Connection flags (--server, --timeout-ms, --tls*, --token-file: see vit-client --help) may "
+    "also come after the subcommand.";
+
+CLI::App* AddClassify(CLI::App* app, ClientArguments* a) {
+  CLI::App* classify = app->add_subcommand("classify", "Classify image files; prints the top-k");
+  classify->add_option("files", a->classify_files, "Image files")->required();
+  classify->add_option("--top-k", a->classify.top_k, "Predictions; 0 = server default")
+      ->capture_default_str();
+  classify->add_option("--model", a->classify.model, "Model name; empty = served model");
+  classify->add_flag("--json", a->classify.json, "One JSON object per image");
+  return classify;
+}
+
+CLI::App* AddInfo(CLI::App* app, ClientArguments* a) {
+  CLI::App* info = app->add_subcommand("info", "Describe the served model");
+  info->add_flag("--json", a->info_json, "Print JSON");
+  return info;
+}
+
+CLI::App* AddLoad(CLI::App* app, ClientArguments* a) {
+  LoadOptions& o = a->load;
+  CLI::App* load = app->add_subcommand("load", "Throughput and latency under concurrent load");
+  load->add_option("files", a->load_files, "Images sent round-robin")->required();
+  load->add_option("--concurrency", o.concurrency, "Concurrent callers")->capture_default_str();
+  load->add_option("--duration-s", o.duration_s, "Run time when --count is 0")
+      ->capture_default_str();
+  load->add_option("--count", o.count, "Total requests; 0 = use --duration-s")
+      ->capture_default_str();
+  load->add_option("--connections", o.connections, "gRPC connections; 0 = min(concurrency, 4)")
+      ->capture_default_str();
+  load->add_option("--top-k", o.top_k, "Predictions per request")->capture_default_str();
+  load->add_flag("--json", o.json, "Print the report as JSON");
+  load->add_option("--mix", o.mix,
+                   "Soak mix KIND=WEIGHT,... of valid, corrupt (random bytes), oversized "
+                   "(PNG over the server's --max-pixels), deadline (a few ms), cancel (cancelled "
+                   "by the client); reports codes per kind, lost and wrong answers; empty = valid "
+                   "images only");
+  load->add_option("--oversized-side", o.oversized_side,
+                   "Side in pixels of the square 'oversized' PNG (side^2 must exceed the "
+                   "server's --max-pixels)")
+      ->capture_default_str();
+  load->add_option("--tight-deadline-ms", o.tight_deadline_ms,
+                   "'deadline' requests get a deadline of 1..N ms")
+      ->capture_default_str();
+  load->add_option("--cancel-after-ms", o.cancel_after_ms,
+                   "'cancel' requests are cancelled after 0..N ms")
+      ->capture_default_str();
+  load->add_option("--backoff-ms", o.backoff_ms,
+                   "After a RESOURCE_EXHAUSTED answer a caller waits this long before its next "
+                   "request")
+      ->capture_default_str();
+  load->add_option("--seed", o.seed, "Seed of the --mix draws")->capture_default_str();
+  return load;
+}
+
+}  // namespace
+
+ClientCommands AddClientCommands(CLI::App* app, ClientArguments* arguments) {
+  app->require_subcommand(1);
+  rpc::AddConnectionFlags(app, &arguments->connection);
+  // A subcommand hands the flags it does not know to `app`, so the
+  // connection flags work after it too. Inherited by the subcommands below.
+  app->fallthrough();
+  ClientCommands commands;
+  commands.classify = AddClassify(app, arguments);
+  commands.health = app->add_subcommand("health", "Exit 0 only when the server is SERVING");
+  commands.info = AddInfo(app, arguments);
+  commands.load = AddLoad(app, arguments);
+  for (CLI::App* command : {commands.classify, commands.health, commands.info, commands.load})
+    command->footer(kConnectionFooter);
+  return commands;
+}
+
+int RunClientCommand(const ClientCommands& commands, const ClientArguments& a) {
+  if (commands.classify->parsed()) return RunClassify(a.connection, a.classify, a.classify_files);
+  if (commands.health->parsed()) return RunHealth(a.connection);
+  if (commands.info->parsed()) return RunInfo(a.connection, a.info_json);
+  if (commands.load->parsed()) return RunLoad(a.connection, a.load, a.load_files);
+  return 1;
+}
+
+}  // namespace vit::client
