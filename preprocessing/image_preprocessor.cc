@@ -109,34 +109,30 @@ int ImagePreprocessor::ChooseReduction(const ImageHeader& header, cv::Size uprig
 StatusOr<cv::Mat> ImagePreprocessor::DecodeUpright(const uint8_t* data, size_t size,
                                                    cv::Size* full_size) const {
   const DecodeLimits limits{options_.max_pixels, options_.max_image_bytes};
-  StatusOr<ImageHeader> header = InspectEncodedImage(data, size, limits);
-  if (!header.ok()) return header.status();
-  if (header->format == ImageFormat::kTiff && OrientationSwapsAxes(header->exif_orientation)) {
+  VIT_ASSIGN_OR_RETURN(const ImageHeader header, InspectEncodedImage(data, size, limits));
+  if (header.format == ImageFormat::kTiff && OrientationSwapsAxes(header.exif_orientation)) {
     // OpenCV 4.6's TIFF reader (libtiff RGBA path) transposes these itself, but
     // not into PIL's upright image; refuse rather than return a wrong orientation.
     return UnimplementedError("TIFF with orientation tag " +
-                              std::to_string(header->exif_orientation) + " is not supported");
+                              std::to_string(header.exif_orientation) + " is not supported");
   }
-  const int orientation = options_.apply_exif_orientation ? header->exif_orientation : 1;
-  const cv::Size stored(static_cast<int>(header->width), static_cast<int>(header->height));
+  const int orientation = options_.apply_exif_orientation ? header.exif_orientation : 1;
+  const cv::Size stored(static_cast<int>(header.width), static_cast<int>(header.height));
   *full_size = OrientationSwapsAxes(orientation) ? cv::Size(stored.height, stored.width) : stored;
 
-  StatusOr<cv::Mat> decoded =
-      DecodePixels(data, size, *header, ChooseReduction(*header, *full_size));
-  if (!decoded.ok()) return decoded.status();
-  StatusOr<cv::Mat> canonical = ToCanonical8Bit(*decoded, spec_.channels);
-  if (!canonical.ok()) return canonical.status();
-  return ApplyExifOrientation(*canonical, orientation);
+  VIT_ASSIGN_OR_RETURN(const cv::Mat decoded,
+                       DecodePixels(data, size, header, ChooseReduction(header, *full_size)));
+  VIT_ASSIGN_OR_RETURN(const cv::Mat canonical, ToCanonical8Bit(decoded, spec_.channels));
+  return ApplyExifOrientation(canonical, orientation);
 }
 
 StatusOr<cv::Mat> ImagePreprocessor::EncodedToInternalCrop(const uint8_t* data, size_t size) const {
   if (!init_status_.ok()) return init_status_;
   return NoThrow([&]() -> StatusOr<cv::Mat> {
     cv::Size full_size;
-    StatusOr<cv::Mat> image = DecodeUpright(data, size, &full_size);
-    if (!image.ok()) return image.status();
+    VIT_ASSIGN_OR_RETURN(const cv::Mat image, DecodeUpright(data, size, &full_size));
     // After a reduced decode the plan still follows the full-size geometry.
-    return ResizeAndCrop(*image, PlanResize(spec_, full_size), spec_.interpolation);
+    return ResizeAndCrop(image, PlanResize(spec_, full_size), spec_.interpolation);
   });
 }
 
@@ -146,9 +142,8 @@ void ImagePreprocessor::InternalCropToTokens(const cv::Mat& crop, float* out) co
 }
 
 Status ImagePreprocessor::EncodedToTokens(const uint8_t* data, size_t size, float* out) const {
-  StatusOr<cv::Mat> crop = EncodedToInternalCrop(data, size);
-  if (!crop.ok()) return crop.status();
-  InternalCropToTokens(*crop, out);
+  VIT_ASSIGN_OR_RETURN(const cv::Mat crop, EncodedToInternalCrop(data, size));
+  InternalCropToTokens(crop, out);
   return Status::Ok();
 }
 
