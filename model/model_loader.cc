@@ -77,8 +77,7 @@ StatusOr<LoadedModel> LoadModelFolder(const std::string& folder_arg) {
     return InvalidArgumentError("model path '" + folder_arg +
                                 "' is not a folder (a model is named by its folder)");
   }
-  auto weights = FindWeights(folder);
-  if (!weights.ok()) return weights.status();
+  VIT_ASSIGN_OR_RETURN(const std::string weights, FindWeights(folder));
 
   ConfigFiles files;
   files.folder = folder.string();
@@ -88,40 +87,37 @@ StatusOr<LoadedModel> LoadModelFolder(const std::string& folder_arg) {
   try {
     // Shapes first: from the safetensors header alone (meta tensors), or the
     // whole state dict for .pth files, whose pickle must be read anyway.
-    const bool header_only = IsSafetensors(*weights);
-    auto first = header_only ? ReadSafetensorsMeta(*weights) : ReadWeights(*weights);
-    if (!first.ok()) return first.status();
+    const bool header_only = IsSafetensors(weights);
+    VIT_ASSIGN_OR_RETURN(TensorMap first,
+                         header_only ? ReadSafetensorsMeta(weights) : ReadWeights(weights));
     CheckpointFormat format = CheckpointFormat::kUnknown;
-    auto converted = ConvertToTimm(std::move(*first), &format);
+    auto converted = ConvertToTimm(std::move(first), &format);
     if (!converted.ok()) {
       return Status(converted.status().code(),
-                    "'" + *weights + "': " + converted.status().message());
+                    "'" + weights + "': " + converted.status().message());
     }
-    auto inferred = InferModel(*converted, format, files);
-    if (!inferred.ok()) return inferred.status();
+    VIT_ASSIGN_OR_RETURN(InferredModel inferred, InferModel(*converted, format, files));
 
     LoadedModel model;
     model.folder = folder.string();
-    model.weights_path = *weights;
-    model.inferred = std::move(*inferred);
+    model.weights_path = weights;
+    model.inferred = std::move(inferred);
     // Built without weights: a random copy of the model never takes memory.
     model.net = VisionTransformer(model.inferred.vit, ParameterInit::kReleased);
     const ShapeMap& expected = model.net->parameter_shapes();
-    VIT_RETURN_IF_ERROR(CheckStateDict(expected, *converted, *weights));
+    VIT_RETURN_IF_ERROR(CheckStateDict(expected, *converted, weights));
 
     if (header_only) {
       converted = TensorMap();
-      auto data = ReadWeights(*weights);
-      if (!data.ok()) return data.status();
-      converted = ConvertToTimm(std::move(*data));
-      if (!converted.ok()) return converted.status();
+      VIT_ASSIGN_OR_RETURN(TensorMap data, ReadWeights(weights));
+      VIT_ASSIGN_OR_RETURN(*converted, ConvertToTimm(std::move(data)));
     }
-    VIT_RETURN_IF_ERROR(LoadStateDictStrict(*model.net, expected, std::move(*converted), *weights));
+    VIT_RETURN_IF_ERROR(LoadStateDictStrict(*model.net, expected, std::move(*converted), weights));
     model.net->eval();
     return model;
   } catch (const std::exception& e) {
     // LibTorch reports shape and allocation failures as c10::Error.
-    return InvalidArgumentError("loading '" + *weights + "' failed: " + e.what());
+    return InvalidArgumentError("loading '" + weights + "' failed: " + e.what());
   }
 }
 
