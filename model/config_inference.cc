@@ -241,27 +241,26 @@ StatusOr<Json> ParseJson(const std::string& text, const ConfigFiles& files, cons
 
 StatusOr<InferredModel> InferModel(const TensorMap& tensors, CheckpointFormat format,
                                    const ConfigFiles& files) {
-  auto json = ParseJson(files.config_json, files, "config.json");
-  if (!json.ok()) return json.status();
-  auto processor = ParseJson(files.preprocessor_json, files, "preprocessor_config.json");
-  if (!processor.ok()) return processor.status();
+  VIT_ASSIGN_OR_RETURN(const Json json, ParseJson(files.config_json, files, "config.json"));
+  VIT_ASSIGN_OR_RETURN(const Json processor,
+                       ParseJson(files.preprocessor_json, files, "preprocessor_config.json"));
 
   InferredModel model;
   VIT_RETURN_IF_ERROR(InferFromWeights(tensors, files, &model.vit));
   switch (format) {
     case CheckpointFormat::kHuggingFace:
       model.source_format = "huggingface";
-      ApplyHuggingFaceConfig(*json, *processor, tensors, &model.vit, &model.preprocess,
+      ApplyHuggingFaceConfig(json, processor, tensors, &model.vit, &model.preprocess,
                              &model.labels);
       break;
     case CheckpointFormat::kTorchvision:
       model.source_format = "torchvision";
-      ApplyTorchvisionConfig(*json, tensors, &model.vit, &model.preprocess);
+      ApplyTorchvisionConfig(json, tensors, &model.vit, &model.preprocess);
       break;
     default:
       model.source_format =
-          JsonOr<std::string>(*json, "format", "") == "vit-serve" ? "vit-serve" : "timm";
-      ApplyTimmConfig(*json, tensors, &model.vit, &model.preprocess, &model.labels);
+          JsonOr<std::string>(json, "format", "") == "vit-serve" ? "vit-serve" : "timm";
+      ApplyTimmConfig(json, tensors, &model.vit, &model.preprocess, &model.labels);
       break;
   }
   const std::string problem = model.vit.Validate();

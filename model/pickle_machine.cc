@@ -3,41 +3,19 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "model/pickle_input.h"
 #include "model/pickle_opcodes.h"
+#include "model/torch_pickle_rules.h"
 
 namespace vit {
 namespace {
 
 namespace op = pickle_op;
-
-constexpr const char* kOrderedDict = "collections OrderedDict";
-constexpr const char* kRebuildTensorV2 = "torch._utils _rebuild_tensor_v2";
-constexpr const char* kRebuildParameter = "torch._utils _rebuild_parameter";
-
-// The only globals a state dict may name.
-bool IsAllowedGlobal(const std::string& qualified) {
-  static const char* const kAllowed[] = {
-      kOrderedDict,        kRebuildTensorV2,        kRebuildParameter,     "torch FloatStorage",
-      "torch HalfStorage", "torch BFloat16Storage", "torch DoubleStorage", "torch LongStorage",
-      "torch IntStorage",  "torch ShortStorage",    "torch CharStorage",   "torch ByteStorage",
-      "torch BoolStorage",
-  };
-  for (const char* allowed : kAllowed) {
-    if (qualified == allowed) return true;
-  }
-  return false;
-}
-
-bool IsStorageGlobal(const PickleValue& value) {
-  return value.kind == PickleKind::kGlobal && value.text.rfind("torch ", 0) == 0 &&
-         value.text.size() > 13 && value.text.compare(value.text.size() - 7, 7, "Storage") == 0;
-}
 
 // Caps the values one pickle may create (a state dict needs about 15 per
 // tensor), so that a hostile stream fails cleanly instead of exhausting memory.
@@ -53,40 +31,27 @@ std::optional<std::string> DictKeyOf(const PickleValue& key) {
   return std::nullopt;
 }
 
-// Printable, bounded rendering of a name from the file for error messages.
-std::string Quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text.substr(0, 80)) {
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  if (text.size() > 80) out += "...";
-  return out + "'";
-}
-
+// One run over one stream. The opcode handlers return errors without a
+// position; Run() prefixes the context, the byte offset and the opcode.
 class Machine {
  public:
-  Machine(std::string_view data, const std::string& context) : data_(data), context_(context) {}
+  Machine(std::string_view data, const std::string& context, const PickleRules& rules)
+      : input_(data), context_(context), rules_(rules) {}
 
   StatusOr<PickleValuePtr> Run() {
     while (true) {
-      op_pos_ = pos_;
-      if (pos_ >= data_.size()) {
+      op_pos_ = input_.position();
+      if (input_.AtEnd()) {
         return Fail(StatusCode::kDataLoss, "pickle ends without STOP", /*with_opcode=*/false);
       }
-      op_ = static_cast<uint8_t>(data_[pos_++]);
-      if (op_ == op::kStop) break;
-      VIT_RETURN_IF_ERROR(Step());
-      if (values_created_ > kMaxValues) {
+      op_ = input_.TakeByte();
+      if (op_ == op::kStop) return Stop();
+      if (Status step = Step(); !step.ok()) return Fail(step.code(), step.message());
+      if (values_.created() > kMaxValues) {
         return Fail(StatusCode::kResourceExhausted,
                     "more than " + std::to_string(kMaxValues) + " values; not a state dict");
       }
     }
-    if (!marks_.empty() || stack_.size() != 1) {
-      return Fail(StatusCode::kDataLoss, "stack holds " + std::to_string(stack_.size()) +
-                                             " values and " + std::to_string(marks_.size()) +
-                                             " open marks at STOP, expected exactly one value");
-    }
-    return std::move(stack_.back());
   }
 
  private:
@@ -100,75 +65,153 @@ class Machine {
     return Status(code, where + ": " + what);
   }
 
-  Status Need(size_t n) const {
-    if (data_.size() - pos_ < n) {
-      return Fail(StatusCode::kDataLoss, "truncated: needs " + std::to_string(n) +
-                                             " argument bytes, " +
-                                             std::to_string(data_.size() - pos_) + " remain");
+  StatusOr<PickleValuePtr> Stop() {
+    if (!marks_.empty() || stack_.size() != 1) {
+      return Fail(StatusCode::kDataLoss, "stack holds " + std::to_string(stack_.size()) +
+                                             " values and " + std::to_string(marks_.size()) +
+                                             " open marks at STOP, expected exactly one value");
     }
-    return Status::Ok();
+    return std::move(stack_.back());
   }
 
-  // Little-endian unsigned integer of n <= 8 bytes; call Need(n) first.
-  uint64_t TakeLE(size_t n) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) {
-      v |= static_cast<uint64_t>(static_cast<uint8_t>(data_[pos_ + i])) << (8 * i);
-    }
-    pos_ += n;
-    return v;
+  // Each opcode family answers nullopt for opcodes outside it.
+  Status Step() {
+    if (std::optional<Status> done = StreamOrMemoOp()) return *done;
+    if (std::optional<Status> done = ScalarOp()) return *done;
+    if (std::optional<Status> done = ContainerOp()) return *done;
+    if (std::optional<Status> done = ObjectOp()) return *done;
+    return UnimplementedError("opcode not supported in a state dict pickle");
   }
 
-  StatusOr<uint64_t> ReadLE(size_t n) {
-    VIT_RETURN_IF_ERROR(Need(n));
-    return TakeLE(n);
+  // --- Opcode families --------------------------------------------------------
+
+  // The stream's framing, marks and the memo.
+  std::optional<Status> StreamOrMemoOp() {
+    switch (op_) {
+      case op::kProto:
+        return CheckProtocol();
+      case op::kFrame:  // framing only groups opcodes; reading op by op is unaffected
+        return input_.ReadLE(8).status();
+      case op::kMark:
+        marks_.push_back(stack_.size());
+        return Status::Ok();
+      case op::kBinPut:
+      case op::kLongBinPut:
+        return MemoPut(/*index_bytes=*/op_ == op::kBinPut ? 1 : 4);
+      case op::kMemoize:
+        return Memoize(memo_.size());
+      case op::kBinGet:
+      case op::kLongBinGet:
+        return MemoGet(/*index_bytes=*/op_ == op::kBinGet ? 1 : 4);
+      default:
+        return std::nullopt;
+    }
   }
 
-  StatusOr<std::string> ReadBytes(uint64_t n) {
-    if (n > data_.size() - pos_) {
-      return Fail(StatusCode::kDataLoss, "truncated: string of " + std::to_string(n) + " bytes, " +
-                                             std::to_string(data_.size() - pos_) + " remain");
+  // None, bools, ints, floats and strings.
+  std::optional<Status> ScalarOp() {
+    switch (op_) {
+      case op::kNone:
+        return Push(Make(PickleKind::kNone));
+      case op::kNewTrue:
+      case op::kNewFalse:
+        return PushBool(op_ == op::kNewTrue);
+      case op::kBinInt1:
+        return PushUnsigned(/*bytes=*/1);
+      case op::kBinInt2:
+        return PushUnsigned(/*bytes=*/2);
+      case op::kBinInt:
+        return PushInt32();
+      case op::kLong1:
+        return PushLong1();
+      case op::kBinFloat:
+        return PushBinFloat();
+      case op::kShortBinUnicode:
+        return PushUnicode(/*length_bytes=*/1);
+      case op::kBinUnicode:
+        return PushUnicode(/*length_bytes=*/4);
+      case op::kBinUnicode8:
+        return PushUnicode(/*length_bytes=*/8);
+      default:
+        return std::nullopt;
     }
-    std::string out(data_.substr(pos_, n));
-    pos_ += n;
-    return out;
   }
 
-  // A newline-terminated argument of GLOBAL.
-  StatusOr<std::string> ReadLine() {
-    size_t end = data_.find('\n', pos_);
-    if (end == std::string_view::npos) {
-      return Fail(StatusCode::kDataLoss, "truncated: missing newline in argument");
+  // Tuples, lists and dicts.
+  std::optional<Status> ContainerOp() {
+    switch (op_) {
+      case op::kEmptyTuple:
+        return Push(Make(PickleKind::kTuple));
+      case op::kEmptyList:
+        return Push(Make(PickleKind::kList));
+      case op::kEmptyDict:
+        return Push(Make(PickleKind::kDict));
+      case op::kTuple1:
+      case op::kTuple2:
+      case op::kTuple3:
+        return PushTupleOfTop(op_ - op::kTuple1 + 1);
+      case op::kTuple:
+        return PushTupleToMark();
+      case op::kAppend:
+        return Append();
+      case op::kAppends:
+        return AppendsToMark();
+      case op::kSetItem:
+        return SetItem();
+      case op::kSetItems:
+        return SetItemsToMark();
+      default:
+        return std::nullopt;
     }
-    std::string out(data_.substr(pos_, end - pos_));
-    pos_ = end + 1;
-    return out;
   }
+
+  // Globals, calls, BUILD and persistent ids: what they mean is up to the rules.
+  std::optional<Status> ObjectOp() {
+    switch (op_) {
+      case op::kGlobal:
+        return Global();
+      case op::kStackGlobal:
+        return StackGlobal();
+      case op::kReduce:
+        return Reduce();
+      case op::kBuild:
+        return Build();
+      case op::kBinPersId:
+        return PersistentLoad();
+      default:
+        return std::nullopt;
+    }
+  }
+
+  // --- The stack ------------------------------------------------------------
 
   // Values above the innermost mark are the only ones an opcode may consume.
   size_t Floor() const { return marks_.empty() ? 0 : marks_.back(); }
 
   StatusOr<PickleValuePtr> Pop() {
-    if (stack_.size() <= Floor()) return Fail(StatusCode::kDataLoss, "stack underflow");
+    if (stack_.size() <= Floor()) return DataLossError("stack underflow");
     PickleValuePtr v = std::move(stack_.back());
     stack_.pop_back();
     return v;
   }
 
+  StatusOr<PickleValue*> Top() {
+    if (stack_.size() <= Floor()) return DataLossError("stack underflow");
+    return stack_.back().get();
+  }
+
   StatusOr<PickleValue*> Top(PickleKind expected) {
-    if (stack_.size() <= Floor()) return Fail(StatusCode::kDataLoss, "stack underflow");
-    PickleValue* top = stack_.back().get();
+    VIT_ASSIGN_OR_RETURN(auto* top, Top());
     if (top->kind != expected) {
-      return Fail(StatusCode::kInvalidArgument,
-                  std::string("expects a ") + PickleKindName(expected) + " on the stack, found " +
-                      PickleKindName(top->kind));
+      return InvalidArgumentError(std::string("expects a ") + PickleKindName(expected) +
+                                  " on the stack, found " + PickleKindName(top->kind));
     }
     return top;
   }
 
   StatusOr<std::vector<PickleValuePtr>> PopToMark() {
-    if (marks_.empty()) return Fail(StatusCode::kDataLoss, "no MARK on the stack");
-    size_t mark = marks_.back();
+    if (marks_.empty()) return DataLossError("no MARK on the stack");
+    const size_t mark = marks_.back();
     marks_.pop_back();
     std::vector<PickleValuePtr> items(std::make_move_iterator(stack_.begin() + mark),
                                       std::make_move_iterator(stack_.end()));
@@ -176,399 +219,238 @@ class Machine {
     return items;
   }
 
-  PickleValuePtr Make(PickleKind kind) {
-    ++values_created_;
-    return std::make_shared<PickleValue>(kind);
+  PickleValuePtr Make(PickleKind kind) { return values_.Make(kind); }
+
+  // Always OK; a Status so that opcode handlers can end with `return Push(...)`.
+  Status Push(PickleValuePtr v) {
+    stack_.push_back(std::move(v));
+    return Status::Ok();
   }
 
-  void Push(PickleValuePtr v) { stack_.push_back(std::move(v)); }
+  // --- Stream and memo ------------------------------------------------------
 
-  void PushInt(int64_t v) {
-    PickleValuePtr p = Make(PickleKind::kInt);
-    p->int_value = v;
-    Push(std::move(p));
+  Status CheckProtocol() {
+    VIT_ASSIGN_OR_RETURN(uint64_t protocol, input_.ReadLE(1));
+    if (protocol > 5) return UnimplementedError("pickle protocol " + std::to_string(protocol));
+    return Status::Ok();
   }
 
-  void PushString(std::string s) {
-    PickleValuePtr p = Make(PickleKind::kString);
-    p->text = std::move(s);
-    Push(std::move(p));
+  Status MemoPut(size_t index_bytes) {
+    VIT_ASSIGN_OR_RETURN(uint64_t index, input_.ReadLE(index_bytes));
+    return Memoize(index);
   }
 
   Status Memoize(uint64_t index) {
-    if (stack_.size() <= Floor()) {
-      return Fail(StatusCode::kDataLoss, "nothing on the stack to memoize");
-    }
+    if (stack_.size() <= Floor()) return DataLossError("nothing on the stack to memoize");
     memo_[index] = stack_.back();
     return Status::Ok();
   }
 
-  Status Recall(uint64_t index) {
+  Status MemoGet(size_t index_bytes) {
+    VIT_ASSIGN_OR_RETURN(uint64_t index, input_.ReadLE(index_bytes));
     auto it = memo_.find(index);
     if (it == memo_.end()) {
-      return Fail(StatusCode::kDataLoss, "memo index " + std::to_string(index) + " is not defined");
+      return DataLossError("memo index " + std::to_string(index) + " is not defined");
     }
-    Push(it->second);
+    return Push(it->second);
+  }
+
+  // --- Scalars --------------------------------------------------------------
+
+  Status PushBool(bool value) {
+    PickleValuePtr b = Make(PickleKind::kBool);
+    b->int_value = value ? 1 : 0;
+    return Push(std::move(b));
+  }
+
+  Status PushInt(int64_t value) {
+    PickleValuePtr i = Make(PickleKind::kInt);
+    i->int_value = value;
+    return Push(std::move(i));
+  }
+
+  // BININT1, BININT2: unsigned little-endian.
+  Status PushUnsigned(size_t bytes) {
+    VIT_ASSIGN_OR_RETURN(uint64_t v, input_.ReadLE(bytes));
+    return PushInt(static_cast<int64_t>(v));
+  }
+
+  // BININT: signed 32-bit little-endian.
+  Status PushInt32() {
+    VIT_ASSIGN_OR_RETURN(uint64_t v, input_.ReadLE(4));
+    return PushInt(static_cast<int32_t>(static_cast<uint32_t>(v)));
+  }
+
+  // LONG1: a length byte, then that many bytes of two's complement, little-endian.
+  Status PushLong1() {
+    VIT_ASSIGN_OR_RETURN(uint64_t n, input_.ReadLE(1));
+    if (n > 8) return InvalidArgumentError("integer wider than 64 bits");
+    VIT_ASSIGN_OR_RETURN(uint64_t u, input_.ReadLE(n));
+    if (n > 0 && n < 8 && (u >> (8 * n - 1)) & 1) u |= ~uint64_t{0} << (8 * n);  // sign
+    return PushInt(static_cast<int64_t>(u));
+  }
+
+  Status PushBinFloat() {
+    VIT_ASSIGN_OR_RETURN(uint64_t le, input_.ReadLE(8));
+    const uint64_t bits = __builtin_bswap64(le);  // BINFLOAT is big-endian
+    PickleValuePtr f = Make(PickleKind::kFloat);
+    std::memcpy(&f->float_value, &bits, sizeof(bits));
+    return Push(std::move(f));
+  }
+
+  // SHORT_BINUNICODE, BINUNICODE, BINUNICODE8: a length, then UTF-8 bytes.
+  Status PushUnicode(size_t length_bytes) {
+    VIT_ASSIGN_OR_RETURN(uint64_t n, input_.ReadLE(length_bytes));
+    VIT_ASSIGN_OR_RETURN(std::string text, input_.ReadBytes(n));
+    PickleValuePtr s = Make(PickleKind::kString);
+    s->text = std::move(text);
+    return Push(std::move(s));
+  }
+
+  // --- Containers -----------------------------------------------------------
+
+  // TUPLE1..TUPLE3: the top n values, in stack order.
+  Status PushTupleOfTop(size_t n) {
+    PickleValuePtr t = Make(PickleKind::kTuple);
+    t->items.resize(n);
+    for (size_t i = n; i-- > 0;) {
+      VIT_ASSIGN_OR_RETURN(t->items[i], Pop());
+    }
+    return Push(std::move(t));
+  }
+
+  Status PushTupleToMark() {
+    VIT_ASSIGN_OR_RETURN(std::vector<PickleValuePtr> items, PopToMark());
+    PickleValuePtr t = Make(PickleKind::kTuple);
+    t->items = std::move(items);
+    return Push(std::move(t));
+  }
+
+  Status Append() {
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr item, Pop());
+    VIT_ASSIGN_OR_RETURN(auto* list, Top(PickleKind::kList));
+    list->items.push_back(std::move(item));
     return Status::Ok();
   }
 
-  Status SetItems(PickleValue* dict, std::vector<PickleValuePtr> kv) {
-    if (kv.size() % 2 != 0) return Fail(StatusCode::kDataLoss, "odd number of key/value items");
+  Status AppendsToMark() {
+    VIT_ASSIGN_OR_RETURN(std::vector<PickleValuePtr> items, PopToMark());
+    VIT_ASSIGN_OR_RETURN(auto* list, Top(PickleKind::kList));
+    for (PickleValuePtr& item : items) list->items.push_back(std::move(item));
+    return Status::Ok();
+  }
+
+  Status SetItem() {
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr value, Pop());
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr key, Pop());
+    VIT_ASSIGN_OR_RETURN(auto* dict, Top(PickleKind::kDict));
+    std::vector<PickleValuePtr> kv;
+    kv.push_back(std::move(key));
+    kv.push_back(std::move(value));
+    return SetItems(*dict, std::move(kv));
+  }
+
+  Status SetItemsToMark() {
+    VIT_ASSIGN_OR_RETURN(std::vector<PickleValuePtr> kv, PopToMark());
+    VIT_ASSIGN_OR_RETURN(auto* dict, Top(PickleKind::kDict));
+    return SetItems(*dict, std::move(kv));
+  }
+
+  // `kv` alternates keys and values.
+  Status SetItems(PickleValue& dict, std::vector<PickleValuePtr> kv) {
+    if (kv.size() % 2 != 0) return DataLossError("odd number of key/value items");
     for (size_t i = 0; i < kv.size(); i += 2) {
       std::optional<std::string> key = DictKeyOf(*kv[i]);
       if (!key) {
-        return Fail(StatusCode::kInvalidArgument,
-                    std::string("unsupported dict key type ") + PickleKindName(kv[i]->kind));
+        return InvalidArgumentError(std::string("unsupported dict key type ") +
+                                    PickleKindName(kv[i]->kind));
       }
-      auto [it, inserted] = dict->index.emplace(*key, dict->entries.size());
+      auto [it, inserted] = dict.index.emplace(*key, dict.entries.size());
       if (inserted) {
-        dict->entries.emplace_back(std::move(kv[i]), std::move(kv[i + 1]));
+        dict.entries.emplace_back(std::move(kv[i]), std::move(kv[i + 1]));
       } else {
-        dict->entries[it->second].second = std::move(kv[i + 1]);  // Python: last write wins
+        dict.entries[it->second].second = std::move(kv[i + 1]);  // Python: last write wins
       }
     }
     return Status::Ok();
   }
 
+  // --- Objects (decided by the rules) -----------------------------------------
+
+  Status Global() {
+    VIT_ASSIGN_OR_RETURN(std::string module, input_.ReadLine());
+    VIT_ASSIGN_OR_RETURN(std::string name, input_.ReadLine());
+    return PushGlobal(module, name);
+  }
+
+  Status StackGlobal() {
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr name, Pop());
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr module, Pop());
+    if (module->kind != PickleKind::kString || name->kind != PickleKind::kString) {
+      return InvalidArgumentError("module and name must be strings");
+    }
+    return PushGlobal(module->text, name->text);
+  }
+
+  // An allowed global is only a marker ("module name") for REDUCE and the rules.
   Status PushGlobal(const std::string& module, const std::string& name) {
     std::string qualified = module + " " + name;
-    if (!IsAllowedGlobal(qualified)) {
-      return Fail(StatusCode::kInvalidArgument,
-                  "refusing global " + Quote(qualified) +
-                      ": not part of a tensor state dict (it is never imported or called)");
-    }
+    VIT_RETURN_IF_ERROR(rules_.CheckGlobal(qualified));
     PickleValuePtr g = Make(PickleKind::kGlobal);
     g->text = std::move(qualified);
-    Push(std::move(g));
-    return Status::Ok();
+    return Push(std::move(g));
   }
 
-  // ('storage', storage_type, key, location, numel) -> a storage description.
-  Status PersistentLoad() {
-    StatusOr<PickleValuePtr> pid = Pop();
-    if (!pid.ok()) return pid.status();
-    const PickleValue& t = **pid;
-    if (t.kind != PickleKind::kTuple || t.items.size() != 5 ||
-        t.items[0]->kind != PickleKind::kString || t.items[0]->text != "storage") {
-      return Fail(StatusCode::kInvalidArgument,
-                  "persistent id is not ('storage', type, key, location, numel)");
-    }
-    if (!IsStorageGlobal(*t.items[1])) {
-      return Fail(StatusCode::kInvalidArgument,
-                  std::string("storage type is a ") + PickleKindName(t.items[1]->kind) + " " +
-                      Quote(t.items[1]->text) + ", not a torch storage class");
-    }
-    if (t.items[2]->kind != PickleKind::kString || t.items[3]->kind != PickleKind::kString ||
-        t.items[4]->kind != PickleKind::kInt || t.items[4]->int_value < 0) {
-      return Fail(StatusCode::kInvalidArgument,
-                  "storage key and location must be strings and numel a non-negative int");
-    }
-    PickleValuePtr s = Make(PickleKind::kStorage);
-    s->storage = std::make_unique<PickleStorage>();
-    s->storage->type_name = t.items[1]->text.substr(6);  // drop "torch "
-    s->storage->key = t.items[2]->text;
-    s->storage->location = t.items[3]->text;
-    s->storage->numel = t.items[4]->int_value;
-    Push(std::move(s));
-    return Status::Ok();
-  }
-
-  StatusOr<std::vector<int64_t>> IntTuple(const PickleValue& v, const char* what) {
-    if (v.kind != PickleKind::kTuple) {
-      return Fail(StatusCode::kInvalidArgument,
-                  std::string(what) + " must be a tuple, found " + PickleKindName(v.kind));
-    }
-    std::vector<int64_t> out;
-    for (const PickleValuePtr& item : v.items) {
-      if (item->kind != PickleKind::kInt) {
-        return Fail(StatusCode::kInvalidArgument,
-                    std::string(what) + " holds a " + PickleKindName(item->kind) + ", not an int");
-      }
-      out.push_back(item->int_value);
-    }
-    return out;
-  }
-
-  // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad,
-  //                    backward_hooks[, metadata])
-  Status RebuildTensor(const std::vector<PickleValuePtr>& args) {
-    if (args.size() != 6 && args.size() != 7) {
-      return Fail(StatusCode::kInvalidArgument,
-                  "_rebuild_tensor_v2 takes 6 or 7 arguments, got " + std::to_string(args.size()));
-    }
-    if (args[0]->kind != PickleKind::kStorage || args[1]->kind != PickleKind::kInt ||
-        args[4]->kind != PickleKind::kBool || args[5]->kind != PickleKind::kDict) {
-      return Fail(StatusCode::kInvalidArgument,
-                  std::string("_rebuild_tensor_v2 arguments must be (storage, int, tuple, tuple, "
-                              "bool, dict), got (") +
-                      PickleKindName(args[0]->kind) + ", " + PickleKindName(args[1]->kind) + ", " +
-                      PickleKindName(args[2]->kind) + ", " + PickleKindName(args[3]->kind) + ", " +
-                      PickleKindName(args[4]->kind) + ", " + PickleKindName(args[5]->kind) + ")");
-    }
-    // Non-empty metadata carries tensor flags (conjugate, negative bits) we do not model.
-    if (args.size() == 7 && args[6]->kind != PickleKind::kNone &&
-        !(args[6]->kind == PickleKind::kDict && args[6]->entries.empty())) {
-      return Fail(StatusCode::kUnimplemented, "tensor metadata argument is not supported");
-    }
-    StatusOr<std::vector<int64_t>> size = IntTuple(*args[2], "tensor size");
-    if (!size.ok()) return size.status();
-    StatusOr<std::vector<int64_t>> stride = IntTuple(*args[3], "tensor stride");
-    if (!stride.ok()) return stride.status();
-    if (size->size() != stride->size()) {
-      return Fail(StatusCode::kInvalidArgument, "tensor size has " + std::to_string(size->size()) +
-                                                    " dims but stride has " +
-                                                    std::to_string(stride->size()));
-    }
-    PickleValuePtr t = Make(PickleKind::kTensor);
-    t->tensor = std::make_unique<PickleTensor>();
-    t->tensor->storage = *args[0]->storage;
-    t->tensor->storage_offset = args[1]->int_value;
-    t->tensor->size = std::move(*size);
-    t->tensor->stride = std::move(*stride);
-    Push(std::move(t));
-    return Status::Ok();
-  }
-
+  // Only globals can be called, and only as the rules say.
   Status Reduce() {
-    StatusOr<PickleValuePtr> args = Pop();
-    if (!args.ok()) return args.status();
-    StatusOr<PickleValuePtr> callable = Pop();
-    if (!callable.ok()) return callable.status();
-    if ((*callable)->kind != PickleKind::kGlobal || (*args)->kind != PickleKind::kTuple) {
-      return Fail(StatusCode::kInvalidArgument, std::string("expects (global, tuple), found (") +
-                                                    PickleKindName((*callable)->kind) + ", " +
-                                                    PickleKindName((*args)->kind) + ")");
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr args, Pop());
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr callable, Pop());
+    if (callable->kind != PickleKind::kGlobal || args->kind != PickleKind::kTuple) {
+      return InvalidArgumentError(std::string("expects (global, tuple), found (") +
+                                  PickleKindName(callable->kind) + ", " +
+                                  PickleKindName(args->kind) + ")");
     }
-    const std::string& name = (*callable)->text;
-    const std::vector<PickleValuePtr>& a = (*args)->items;
-    if (name == kOrderedDict) {
-      if (!a.empty()) return Fail(StatusCode::kInvalidArgument, "OrderedDict() takes no arguments");
-      Push(Make(PickleKind::kDict));
-      return Status::Ok();
-    }
-    if (name == kRebuildTensorV2) return RebuildTensor(a);
-    if (name == kRebuildParameter) {
-      // _rebuild_parameter(data, requires_grad, backward_hooks): the tensor itself.
-      if (a.size() != 3 || a[0]->kind != PickleKind::kTensor || a[1]->kind != PickleKind::kBool ||
-          a[2]->kind != PickleKind::kDict) {
-        return Fail(StatusCode::kInvalidArgument,
-                    "_rebuild_parameter arguments must be (tensor, bool, dict)");
-      }
-      Push(a[0]);
-      return Status::Ok();
-    }
-    return Fail(StatusCode::kInvalidArgument, "global " + Quote(name) + " cannot be called");
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr result, rules_.Call(callable->text, args->items, values_));
+    return Push(std::move(result));
   }
 
   Status Build() {
-    StatusOr<PickleValuePtr> state = Pop();
-    if (!state.ok()) return state.status();
-    StatusOr<PickleValue*> target = Top(PickleKind::kDict);
-    if (!target.ok()) return target.status();
-    // OrderedDict attributes, i.e. a state dict's `_metadata` (module versions): dropped.
-    if ((*state)->kind != PickleKind::kDict && (*state)->kind != PickleKind::kNone) {
-      return Fail(StatusCode::kInvalidArgument, std::string("dict state must be a dict, found ") +
-                                                    PickleKindName((*state)->kind));
-    }
-    return Status::Ok();
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr state, Pop());
+    VIT_ASSIGN_OR_RETURN(auto* target, Top());
+    return rules_.Build(*target, *state);
   }
 
-  Status Step() {
-    switch (op_) {
-      case op::kProto: {
-        StatusOr<uint64_t> v = ReadLE(1);
-        if (!v.ok()) return v.status();
-        if (*v > 5)
-          return Fail(StatusCode::kUnimplemented, "pickle protocol " + std::to_string(*v));
-        return Status::Ok();
-      }
-      case op::kFrame:  // framing only groups opcodes; reading op by op is unaffected
-        return ReadLE(8).status();
-      case op::kMark:
-        marks_.push_back(stack_.size());
-        return Status::Ok();
-      case op::kNone:
-        Push(Make(PickleKind::kNone));
-        return Status::Ok();
-      case op::kNewTrue:
-      case op::kNewFalse: {
-        PickleValuePtr b = Make(PickleKind::kBool);
-        b->int_value = op_ == op::kNewTrue ? 1 : 0;
-        Push(std::move(b));
-        return Status::Ok();
-      }
-      case op::kBinInt1:
-      case op::kBinInt2: {
-        StatusOr<uint64_t> v = ReadLE(op_ == op::kBinInt1 ? 1 : 2);
-        if (!v.ok()) return v.status();
-        PushInt(static_cast<int64_t>(*v));
-        return Status::Ok();
-      }
-      case op::kBinInt: {
-        StatusOr<uint64_t> v = ReadLE(4);
-        if (!v.ok()) return v.status();
-        PushInt(static_cast<int32_t>(static_cast<uint32_t>(*v)));
-        return Status::Ok();
-      }
-      case op::kLong1: {
-        StatusOr<uint64_t> n = ReadLE(1);
-        if (!n.ok()) return n.status();
-        if (*n > 8) return Fail(StatusCode::kInvalidArgument, "integer wider than 64 bits");
-        StatusOr<uint64_t> v = ReadLE(*n);
-        if (!v.ok()) return v.status();
-        uint64_t u = *v;
-        if (*n > 0 && *n < 8 && (u >> (8 * *n - 1)) & 1) u |= ~uint64_t{0} << (8 * *n);  // sign
-        PushInt(static_cast<int64_t>(u));
-        return Status::Ok();
-      }
-      case op::kBinFloat: {
-        StatusOr<uint64_t> le = ReadLE(8);
-        if (!le.ok()) return le.status();
-        uint64_t bits = __builtin_bswap64(*le);  // BINFLOAT is big-endian
-        PickleValuePtr f = Make(PickleKind::kFloat);
-        std::memcpy(&f->float_value, &bits, sizeof(bits));
-        Push(std::move(f));
-        return Status::Ok();
-      }
-      case op::kShortBinUnicode:
-      case op::kBinUnicode:
-      case op::kBinUnicode8: {
-        StatusOr<uint64_t> n = ReadLE(op_ == op::kShortBinUnicode ? 1
-                                      : op_ == op::kBinUnicode    ? 4
-                                                                  : 8);
-        if (!n.ok()) return n.status();
-        StatusOr<std::string> s = ReadBytes(*n);
-        if (!s.ok()) return s.status();
-        PushString(std::move(*s));
-        return Status::Ok();
-      }
-      case op::kGlobal: {
-        StatusOr<std::string> module = ReadLine();
-        if (!module.ok()) return module.status();
-        StatusOr<std::string> name = ReadLine();
-        if (!name.ok()) return name.status();
-        return PushGlobal(*module, *name);
-      }
-      case op::kStackGlobal: {
-        StatusOr<PickleValuePtr> name = Pop();
-        if (!name.ok()) return name.status();
-        StatusOr<PickleValuePtr> module = Pop();
-        if (!module.ok()) return module.status();
-        if ((*module)->kind != PickleKind::kString || (*name)->kind != PickleKind::kString) {
-          return Fail(StatusCode::kInvalidArgument, "module and name must be strings");
-        }
-        return PushGlobal((*module)->text, (*name)->text);
-      }
-      case op::kEmptyTuple:
-        Push(Make(PickleKind::kTuple));
-        return Status::Ok();
-      case op::kEmptyList:
-        Push(Make(PickleKind::kList));
-        return Status::Ok();
-      case op::kEmptyDict:
-        Push(Make(PickleKind::kDict));
-        return Status::Ok();
-      case op::kTuple1:
-      case op::kTuple2:
-      case op::kTuple3: {
-        size_t n = op_ - op::kTuple1 + 1;
-        PickleValuePtr t = Make(PickleKind::kTuple);
-        t->items.resize(n);
-        for (size_t i = n; i-- > 0;) {
-          StatusOr<PickleValuePtr> v = Pop();
-          if (!v.ok()) return v.status();
-          t->items[i] = std::move(*v);
-        }
-        Push(std::move(t));
-        return Status::Ok();
-      }
-      case op::kTuple: {
-        StatusOr<std::vector<PickleValuePtr>> items = PopToMark();
-        if (!items.ok()) return items.status();
-        PickleValuePtr t = Make(PickleKind::kTuple);
-        t->items = std::move(*items);
-        Push(std::move(t));
-        return Status::Ok();
-      }
-      case op::kAppend: {
-        StatusOr<PickleValuePtr> v = Pop();
-        if (!v.ok()) return v.status();
-        StatusOr<PickleValue*> list = Top(PickleKind::kList);
-        if (!list.ok()) return list.status();
-        (*list)->items.push_back(std::move(*v));
-        return Status::Ok();
-      }
-      case op::kAppends: {
-        StatusOr<std::vector<PickleValuePtr>> items = PopToMark();
-        if (!items.ok()) return items.status();
-        StatusOr<PickleValue*> list = Top(PickleKind::kList);
-        if (!list.ok()) return list.status();
-        for (auto& item : *items) (*list)->items.push_back(std::move(item));
-        return Status::Ok();
-      }
-      case op::kSetItem: {
-        StatusOr<PickleValuePtr> value = Pop();
-        if (!value.ok()) return value.status();
-        StatusOr<PickleValuePtr> key = Pop();
-        if (!key.ok()) return key.status();
-        StatusOr<PickleValue*> dict = Top(PickleKind::kDict);
-        if (!dict.ok()) return dict.status();
-        std::vector<PickleValuePtr> kv;
-        kv.push_back(std::move(*key));
-        kv.push_back(std::move(*value));
-        return SetItems(*dict, std::move(kv));
-      }
-      case op::kSetItems: {
-        StatusOr<std::vector<PickleValuePtr>> kv = PopToMark();
-        if (!kv.ok()) return kv.status();
-        StatusOr<PickleValue*> dict = Top(PickleKind::kDict);
-        if (!dict.ok()) return dict.status();
-        return SetItems(*dict, std::move(*kv));
-      }
-      case op::kBinPut:
-      case op::kLongBinPut: {
-        StatusOr<uint64_t> index = ReadLE(op_ == op::kBinPut ? 1 : 4);
-        if (!index.ok()) return index.status();
-        return Memoize(*index);
-      }
-      case op::kMemoize:
-        return Memoize(memo_.size());
-      case op::kBinGet:
-      case op::kLongBinGet: {
-        StatusOr<uint64_t> index = ReadLE(op_ == op::kBinGet ? 1 : 4);
-        if (!index.ok()) return index.status();
-        return Recall(*index);
-      }
-      case op::kBinPersId:
-        return PersistentLoad();
-      case op::kReduce:
-        return Reduce();
-      case op::kBuild:
-        return Build();
-      default:
-        return Fail(StatusCode::kUnimplemented, "opcode not supported in a state dict pickle");
-    }
+  Status PersistentLoad() {
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr pid, Pop());
+    VIT_ASSIGN_OR_RETURN(PickleValuePtr loaded, rules_.PersistentLoad(*pid, values_));
+    return Push(std::move(loaded));
   }
 
-  std::string_view data_;
+  PickleInput input_;
   const std::string& context_;
-  size_t pos_ = 0;
-  size_t op_pos_ = 0;
+  const PickleRules& rules_;
+  size_t op_pos_ = 0;  // offset of the opcode being run, for messages
   uint8_t op_ = 0;
   std::vector<PickleValuePtr> stack_;
-  std::vector<size_t> marks_;
+  std::vector<size_t> marks_;  // stack sizes at each open MARK
   std::unordered_map<uint64_t, PickleValuePtr> memo_;
-  size_t values_created_ = 0;
+  PickleValueFactory values_;
 };
 
 }  // namespace
 
-StatusOr<PickleValuePtr> RunRestrictedPickle(std::string_view data, const std::string& context) {
+StatusOr<PickleValuePtr> RunPickle(std::string_view data, const std::string& context,
+                                   const PickleRules& rules) {
   try {
-    return Machine(data, context).Run();
+    return Machine(data, context, rules).Run();
   } catch (const std::exception& e) {  // e.g. std::bad_alloc on a hostile stream
     return InternalError(context + ": pickle interpreter failed: " + e.what());
   }
+}
+
+StatusOr<PickleValuePtr> RunRestrictedPickle(std::string_view data, const std::string& context) {
+  static const TorchPickleRules kTorchRules;
+  return RunPickle(data, context, kTorchRules);
 }
 
 }  // namespace vit

@@ -51,9 +51,8 @@ StatusOr<const PickleValue*> SelectStateDict(const std::string& path, const Pick
 
 StatusOr<bool> IsBigEndian(PthArchive& archive) {
   if (!archive.Has("byteorder")) return false;  // older writers: little-endian
-  StatusOr<PthRecord> record = archive.Read("byteorder");
-  if (!record.ok()) return record.status();
-  std::string order(static_cast<const char*>(record->data.get()), record->size);
+  VIT_ASSIGN_OR_RETURN(PthRecord record, archive.Read("byteorder"));
+  std::string order(static_cast<const char*>(record.data.get()), record.size);
   if (order == "little") return false;
   if (order == "big") return true;
   return InvalidArgumentError(archive.path() + ": unknown byteorder record '" +
@@ -61,32 +60,28 @@ StatusOr<bool> IsBigEndian(PthArchive& archive) {
 }
 
 StatusOr<TensorMap> ReadPthStateDictOrThrow(const std::string& path) {
-  StatusOr<std::unique_ptr<PthArchive>> archive = PthArchive::Open(path);
-  if (!archive.ok()) return archive.status();
-  PthArchive& zip = **archive;
+  VIT_ASSIGN_OR_RETURN(std::unique_ptr<PthArchive> archive, PthArchive::Open(path));
+  PthArchive& zip = *archive;
   if (!zip.Has("data.pkl")) {
     return InvalidArgumentError(path +
                                 ": archive has no data.pkl record, so it is not a "
                                 "torch.save file");
   }
-  StatusOr<PthRecord> pickle = zip.Read("data.pkl");
-  if (!pickle.ok()) return pickle.status();
-  StatusOr<PickleValuePtr> root = RunRestrictedPickle(
-      std::string_view(static_cast<const char*>(pickle->data.get()), pickle->size),
-      path + ": data.pkl");
-  if (!root.ok()) return root.status();
-  StatusOr<const PickleValue*> state_dict = SelectStateDict(path, **root);
-  if (!state_dict.ok()) return state_dict.status();
-  StatusOr<bool> big_endian = IsBigEndian(zip);
-  if (!big_endian.ok()) return big_endian.status();
+  VIT_ASSIGN_OR_RETURN(PthRecord pickle, zip.Read("data.pkl"));
+  VIT_ASSIGN_OR_RETURN(
+      PickleValuePtr root,
+      RunRestrictedPickle(
+          std::string_view(static_cast<const char*>(pickle.data.get()), pickle.size),
+          path + ": data.pkl"));
+  VIT_ASSIGN_OR_RETURN(const PickleValue* state_dict, SelectStateDict(path, *root));
+  VIT_ASSIGN_OR_RETURN(bool big_endian, IsBigEndian(zip));
 
-  PthTensorBuilder builder(&zip, *big_endian);
+  PthTensorBuilder builder(&zip, big_endian);
   TensorMap tensors;
-  tensors.reserve((*state_dict)->entries.size());
-  for (const auto& [key, value] : (*state_dict)->entries) {
-    StatusOr<torch::Tensor> tensor = builder.Build(key->text, *value->tensor);
-    if (!tensor.ok()) return tensor.status();
-    tensors.emplace_back(key->text, std::move(*tensor));
+  tensors.reserve(state_dict->entries.size());
+  for (const auto& [key, value] : state_dict->entries) {
+    VIT_ASSIGN_OR_RETURN(torch::Tensor tensor, builder.Build(key->text, *value->tensor));
+    tensors.emplace_back(key->text, std::move(tensor));
   }
   return tensors;
 }

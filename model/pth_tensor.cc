@@ -55,23 +55,22 @@ StatusOr<const PthTensorBuilder::LoadedStorage*> PthTensorBuilder::Load(
     return DataLossError(path + ": tensor '" + name + "': storage record '" + record +
                          "' is missing from the archive");
   }
-  StatusOr<PthRecord> bytes = archive_->Read(record);
-  if (!bytes.ok()) return bytes.status();
+  VIT_ASSIGN_OR_RETURN(PthRecord bytes, archive_->Read(record));
   const size_t width = c10::elementSize(dtype);
   const uint64_t expected = static_cast<uint64_t>(storage.numel) * width;
-  if (storage.numel > (int64_t{1} << 60) / static_cast<int64_t>(width) || bytes->size != expected) {
+  if (storage.numel > (int64_t{1} << 60) / static_cast<int64_t>(width) || bytes.size != expected) {
     return DataLossError(path + ": tensor '" + name + "': storage record '" + record + "' holds " +
-                         std::to_string(bytes->size) + " bytes, but the pickle declares " +
+                         std::to_string(bytes.size) + " bytes, but the pickle declares " +
                          std::to_string(storage.numel) + " x " + std::to_string(width) + " bytes");
   }
   LoadedStorage loaded{storage.type_name, storage.numel, {}};
   if (storage.numel == 0) {
     loaded.data = torch::empty({0}, torch::TensorOptions().dtype(dtype));
   } else {
-    char* raw = static_cast<char*>(bytes->data.get());
+    char* raw = static_cast<char*>(bytes.data.get());
     if (big_endian_ && width > 1) SwapBytes(raw, storage.numel, width);
     // The tensor keeps the record's buffer alive instead of copying it.
-    auto owner = std::make_shared<at::DataPtr>(std::move(bytes->data));
+    auto owner = std::make_shared<at::DataPtr>(std::move(bytes.data));
     loaded.data = torch::from_blob(
         raw, {storage.numel}, [owner](void*) mutable { owner.reset(); },
         torch::TensorOptions().dtype(dtype));
@@ -102,10 +101,9 @@ StatusOr<torch::Tensor> PthTensorBuilder::Build(const std::string& name, const P
                          ", last element " + std::to_string(last) + ") exceeds its storage '" +
                          ref.storage.key + "' of " + std::to_string(storage_numel) + " elements");
   }
-  StatusOr<const LoadedStorage*> storage = Load(name, ref.storage);
-  if (!storage.ok()) return storage.status();
+  VIT_ASSIGN_OR_RETURN(const LoadedStorage* storage, Load(name, ref.storage));
   try {
-    torch::Tensor view = (*storage)->data.as_strided(ref.size, ref.stride, ref.storage_offset);
+    torch::Tensor view = storage->data.as_strided(ref.size, ref.stride, ref.storage_offset);
     if (ref.storage.type_name == "BoolStorage") view = view.ne(0);
     torch::Tensor out = torch::empty(ref.size, torch::TensorOptions().dtype(torch::kFloat32));
     out.copy_(view);

@@ -141,9 +141,7 @@ enum class ReadMode { kWidenToFloat, kRaw, kMetaOnly };
 // float32 data are copied out (and widened) and their pages dropped at once.
 StatusOr<TensorMap> MapTensors(const std::string& path, uint64_t file_size, uint64_t data_start,
                                const std::vector<EntrySpec>& specs) {
-  auto mapped = MappedFile::Open(path);
-  if (!mapped.ok()) return mapped.status();
-  std::shared_ptr<MappedFile> file = std::move(*mapped);
+  VIT_ASSIGN_OR_RETURN(std::shared_ptr<MappedFile> file, MappedFile::Open(path));
   if (file->size() != file_size) {
     return DataLossError("safetensors file '" + path + "' changed size while being read");
   }
@@ -199,9 +197,8 @@ StatusOr<TensorMap> Read(const std::string& path, ReadMode mode) {
   std::vector<EntrySpec> specs;
   for (const auto& [name, value] : header.items()) {
     if (name == "__metadata__") continue;
-    auto spec = ParseEntry(path, name, value, data_size);
-    if (!spec.ok()) return spec.status();
-    specs.push_back(std::move(*spec));
+    VIT_ASSIGN_OR_RETURN(EntrySpec spec, ParseEntry(path, name, value, data_size));
+    specs.push_back(std::move(spec));
   }
   VIT_RETURN_IF_ERROR(CheckNoOverlap(path, specs));
   // File order = data order, which is also how the libraries write them.

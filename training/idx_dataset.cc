@@ -98,9 +98,8 @@ StatusOr<std::string> ReadMaybeGzip(const std::string& path) {
 }
 
 StatusOr<IdxArray> ReadIdxFile(const std::string& path) {
-  auto bytes = ReadMaybeGzip(path);
-  if (!bytes.ok()) return bytes.status();
-  return ParseIdx(*bytes, path);
+  VIT_ASSIGN_OR_RETURN(const std::string bytes, ReadMaybeGzip(path));
+  return ParseIdx(bytes, path);
 }
 
 bool HasIdxSplit(const std::string& dir, const std::string& split) {
@@ -113,20 +112,18 @@ bool HasIdxSplit(const std::string& dir, const std::string& split) {
 StatusOr<IdxDataset> LoadIdxSplit(const std::string& dir, const std::string& split) {
   const std::string images_path = FindSplitFile(dir, split + "-images-idx3-ubyte");
   const std::string labels_path = FindSplitFile(dir, split + "-labels-idx1-ubyte");
-  auto images = ReadIdxFile(images_path);
-  if (!images.ok()) return images.status();
-  auto labels = ReadIdxFile(labels_path);
-  if (!labels.ok()) return labels.status();
-  if (images->dims.size() != 3)
+  VIT_ASSIGN_OR_RETURN(const IdxArray images, ReadIdxFile(images_path));
+  VIT_ASSIGN_OR_RETURN(const IdxArray labels, ReadIdxFile(labels_path));
+  if (images.dims.size() != 3)
     return InvalidArgumentError("'" + images_path + "' is not a 3-d IDX image array");
-  if (labels->dims.size() != 1)
+  if (labels.dims.size() != 1)
     return InvalidArgumentError("'" + labels_path + "' is not a 1-d IDX label array");
-  if (images->dims[0] != labels->dims[0]) {
-    return InvalidArgumentError("'" + images_path + "' has " + std::to_string(images->dims[0]) +
+  if (images.dims[0] != labels.dims[0]) {
+    return InvalidArgumentError("'" + images_path + "' has " + std::to_string(images.dims[0]) +
                                 " images but '" + labels_path + "' has " +
-                                std::to_string(labels->dims[0]) + " labels");
+                                std::to_string(labels.dims[0]) + " labels");
   }
-  return IdxDataset{images->data, labels->data.to(torch::kInt64)};
+  return IdxDataset{images.data, labels.data.to(torch::kInt64)};
 }
 
 const std::vector<std::string>& FashionMnistLabels() {

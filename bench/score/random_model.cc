@@ -8,6 +8,8 @@
 
 #include "model/safetensors.h"
 #include "model/vision_transformer.h"
+#include "training/fashion_mnist_vit.h"
+#include "training/idx_dataset.h"
 
 namespace vit::bench {
 namespace {
@@ -41,32 +43,23 @@ StatusOr<Preset> FindPreset(const std::string& name) {
     return preset;
   }
   if (name == "fashion-mnist") {
-    c.img_height = c.img_width = 28;
-    c.patch_size = 4;
-    c.in_chans = 1;
-    c.embed_dim = 128;
-    c.depth = 6;
-    c.num_heads = 4;
-    c.mlp_hidden_dim = 256;
-    c.num_classes = 10;
+    c = training::FashionMnistVitConfig();
     preset.config_json = {{"architecture", "vit_fashion_mnist"},
-                          {"num_classes", 10},
+                          {"num_classes", c.num_classes},
                           {"model_args",
-                           {{"embed_dim", 128},
-                            {"depth", 6},
-                            {"num_heads", 4},
-                            {"img_size", 28},
-                            {"patch_size", 4},
-                            {"in_chans", 1}}},
+                           {{"embed_dim", c.embed_dim},
+                            {"depth", c.depth},
+                            {"num_heads", c.num_heads},
+                            {"img_size", c.img_height},
+                            {"patch_size", c.patch_size},
+                            {"in_chans", c.in_chans}}},
                           {"pretrained_cfg",
-                           {{"input_size", {1, 28, 28}},
+                           {{"input_size", {c.in_chans, c.img_height, c.img_width}},
                             {"interpolation", "bilinear"},
                             {"crop_pct", 1.0},
                             {"mean", {0.286}},
                             {"std", {0.353}},
-                            {"label_names",
-                             {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-                              "Shirt", "Sneaker", "Bag", "Ankle boot"}}}}};
+                            {"label_names", training::FashionMnistLabels()}}}};
     return preset;
   }
   return InvalidArgumentError("unknown preset '" + name + "' (vit-s16, fashion-mnist)");

@@ -78,26 +78,24 @@ Status RunBenchmarks(const BenchOptions& options,
   for (const auto& model : options.models) {
     std::string dir = model;
     if (IsPreset(model)) {
-      auto folder = PresetFolder(model, options.preset_cache);
-      if (!folder.ok()) return folder.status();
-      dir = *folder;
+      VIT_ASSIGN_OR_RETURN(dir, PresetFolder(model, options.preset_cache));
     }
     for (const auto& dtype : options.dtypes) {
       EngineOptions engine_options = options.engine;
       engine_options.dtype = dtype;
       const auto t0 = Clock::now();
-      auto engine = InferenceEngine::Load(dir, engine_options);
-      if (!engine.ok()) return engine.status();
+      VIT_ASSIGN_OR_RETURN(const std::unique_ptr<InferenceEngine> engine,
+                           InferenceEngine::Load(dir, engine_options));
       const double load_s = Seconds(t0, Clock::now());
       for (int batch : options.batches) {
         BenchResult result;
         result.model = ModelName(model);
-        result.dtype = (*engine)->info().dtype;
-        result.backend = (*engine)->info().backend;
+        result.dtype = engine->info().dtype;
+        result.backend = engine->info().backend;
         result.batch = batch;
-        result.threads = (*engine)->info().threads;
+        result.threads = engine->info().threads;
         result.load_s = load_s;
-        VIT_RETURN_IF_ERROR(TimeBatch(**engine, options, batch, &result));
+        VIT_RETURN_IF_ERROR(TimeBatch(*engine, options, batch, &result));
         report(result);
       }
     }

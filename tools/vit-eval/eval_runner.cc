@@ -35,12 +35,11 @@ Status IdxImageTokens(const training::IdxDataset& idx, int64_t index,
 }  // namespace
 
 StatusOr<EvalReport> Evaluate(const EvalOptions& options) {
-  const EngineOptions& engine_options = options.engine;
-  auto engine = InferenceEngine::Load(options.model_dir, engine_options);
-  if (!engine.ok()) return engine.status();
-  const ModelInfo& info = (*engine)->info();
-  auto data = LoadLabelledImages(options.data_dir, options.split, info.labels);
-  if (!data.ok()) return data.status();
+  VIT_ASSIGN_OR_RETURN(const std::unique_ptr<InferenceEngine> engine,
+                       InferenceEngine::Load(options.model_dir, options.engine));
+  const ModelInfo& info = engine->info();
+  VIT_ASSIGN_OR_RETURN(const LabelledImages data,
+                       LoadLabelledImages(options.data_dir, options.split, info.labels));
   const preprocessing::ImagePreprocessor pre(info.preprocess);
   VIT_RETURN_IF_ERROR(pre.init_status());
 
@@ -49,7 +48,7 @@ StatusOr<EvalReport> Evaluate(const EvalOptions& options) {
   report.model_path = info.path;
   report.dtype = info.dtype;
   const int64_t total =
-      options.limit > 0 ? std::min<int64_t>(options.limit, data->size()) : data->size();
+      options.limit > 0 ? std::min<int64_t>(options.limit, data.size()) : data.size();
   const size_t token_floats = pre.tokens_size();
   const int classes = info.num_classes;
   std::vector<float> tokens(token_floats * options.batch_size);
@@ -60,17 +59,17 @@ StatusOr<EvalReport> Evaluate(const EvalOptions& options) {
     std::vector<int> truth(batch);
     for (int i = 0; i < batch; ++i) {
       float* out = tokens.data() + token_floats * i;
-      if (data->is_idx()) {
-        VIT_RETURN_IF_ERROR(IdxImageTokens(data->idx, first + i, pre, out));
-        truth[i] = static_cast<int>(data->idx.labels[first + i].item<int64_t>());
+      if (data.is_idx()) {
+        VIT_RETURN_IF_ERROR(IdxImageTokens(data.idx, first + i, pre, out));
+        truth[i] = static_cast<int>(data.idx.labels[first + i].item<int64_t>());
       } else {
-        const auto& file = data->files[first + i];
+        const auto& file = data.files[first + i];
         VIT_RETURN_IF_ERROR(pre.FileToTokens(file.path, out));
         truth[i] = file.label;
       }
     }
     const auto model_start = Clock::now();
-    VIT_RETURN_IF_ERROR((*engine)->Run(tokens.data(), batch, logits.data(), nullptr));
+    VIT_RETURN_IF_ERROR(engine->Run(tokens.data(), batch, logits.data(), nullptr));
     report.model_seconds += std::chrono::duration<double>(Clock::now() - model_start).count();
     for (int i = 0; i < batch; ++i) {
       const float* row = logits.data() + static_cast<size_t>(classes) * i;

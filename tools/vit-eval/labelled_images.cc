@@ -47,15 +47,14 @@ StatusOr<LabelledImages> LoadLabelledImages(const std::string& dir, const std::s
   LabelledImages images;
   if (!fs::is_directory(dir)) return NotFoundError("data folder '" + dir + "' does not exist");
   if (training::HasIdxSplit(dir, split)) {
-    auto idx = training::LoadIdxSplit(dir, split);
-    if (!idx.ok()) return idx.status();
-    const int64_t max_label = idx->labels.max().item<int64_t>();
+    VIT_ASSIGN_OR_RETURN(training::IdxDataset idx, training::LoadIdxSplit(dir, split));
+    const int64_t max_label = idx.labels.max().item<int64_t>();
     if (max_label >= static_cast<int64_t>(labels.size())) {
       return InvalidArgumentError("IDX labels in '" + dir + "' go up to " +
                                   std::to_string(max_label) + " but the model has " +
                                   std::to_string(labels.size()) + " classes");
     }
-    images.idx = std::move(*idx);
+    images.idx = std::move(idx);
     return images;
   }
   std::vector<fs::path> folders;

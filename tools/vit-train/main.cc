@@ -6,31 +6,13 @@
 
 #include <cmath>
 
+#include "training/fashion_mnist_vit.h"
 #include "training/trainer.h"
-
-namespace {
-
-vit::VitConfig DefaultFashionMnistConfig() {
-  vit::VitConfig config;
-  config.img_height = config.img_width = 28;
-  config.patch_size = 4;
-  config.in_chans = 1;
-  config.num_classes = 10;
-  config.embed_dim = 128;
-  config.depth = 6;
-  config.num_heads = 4;
-  config.mlp_hidden_dim = 256;
-  config.global_pool = "token";
-  config.layer_norm_eps = 1e-6;
-  return config;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   vit::training::TrainOptions options;
-  options.model = DefaultFashionMnistConfig();
-  double mlp_ratio = 2.0;
+  options.model = vit::training::FashionMnistVitConfig();
+  double mlp_ratio = static_cast<double>(options.model.mlp_hidden_dim) / options.model.embed_dim;
   CLI::App app{
       "Train a Vision Transformer on 28x28 grayscale IDX data (Fashion-MNIST) and write "
       "a vit-serve model folder (model.safetensors + config.json)."};
