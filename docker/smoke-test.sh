@@ -20,7 +20,7 @@
 #   VIT_SMOKE_IMAGE        image tag (default vit-serve:smoke)
 #   VIT_SMOKE_SKIP_BUILD=1 use an existing VIT_SMOKE_IMAGE
 #   VIT_SMOKE_BUILD_ARGS   extra build arguments (word-split), e.g.
-#                          "--build-arg ALLOW_NO_DEFAULT_MODEL=1"
+#                          "--no-cache"
 #   VIT_SMOKE_MODEL        host model folder to mount at /models (VIT_MODEL=/models)
 #                          instead of serving the image's default model
 #   VIT_SMOKE_IMAGES       test images (space-separated; default: a few from

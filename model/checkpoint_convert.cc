@@ -1,5 +1,7 @@
 #include "model/checkpoint_convert.h"
 
+#include <torch/types.h>
+
 #include <map>
 #include <regex>
 

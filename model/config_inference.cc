@@ -1,5 +1,7 @@
 #include "model/config_inference.h"
 
+#include <torch/types.h>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <regex>

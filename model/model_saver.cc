@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/safetensors.h"
+#include "model/vision_transformer.h"
 
 namespace vit {
 

@@ -9,9 +9,11 @@
 
 #include "common/preprocess_spec.h"
 #include "common/status.h"
-#include "model/vision_transformer.h"
+#include "model/vit_config.h"
 
 namespace vit {
+
+class VisionTransformer;  // model/vision_transformer.h
 
 /// Creates `dir` if needed and writes model.safetensors + config.json into it.
 /// `labels` must have one name per class; `spec` supplies channels, mean/std,

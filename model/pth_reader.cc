@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <c10/util/Exception.h>
+#include <torch/types.h>
 
 #include "model/pickle_machine.h"
 #include "model/pickle_value.h"

@@ -1,5 +1,8 @@
 #include "model/pth_tensor.h"
 
+#include <c10/util/Exception.h>
+#include <torch/types.h>
+
 #include <algorithm>
 #include <memory>
 #include <utility>

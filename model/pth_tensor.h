@@ -2,7 +2,7 @@
 // record once, checks every view against its storage, widens to float32.
 #pragma once
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
 
 #include <string>
 #include <unordered_map>
@@ -20,13 +20,13 @@ class PthTensorBuilder {
       : archive_(archive), big_endian_(big_endian) {}
 
   /// A contiguous float32 CPU copy of `ref`; `name` is for messages.
-  StatusOr<torch::Tensor> Build(const std::string& name, const PickleTensor& ref);
+  StatusOr<at::Tensor> Build(const std::string& name, const PickleTensor& ref);
 
  private:
   struct LoadedStorage {
     std::string type_name;
     int64_t numel = 0;
-    torch::Tensor data;  // 1-D, the storage's own dtype
+    at::Tensor data;  // 1-D, the storage's own dtype
   };
   StatusOr<const LoadedStorage*> Load(const std::string& name, const PickleStorage& storage);
 

@@ -1,5 +1,7 @@
 #include "model/safetensors.h"
 
+#include <torch/types.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>

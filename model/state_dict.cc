@@ -1,5 +1,8 @@
 #include "model/state_dict.h"
 
+#include <torch/types.h>
+#include <torch/utils.h>
+
 #include <set>
 #include <sstream>
 

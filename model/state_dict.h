@@ -1,6 +1,8 @@
 // Strict loading of a timm-named TensorMap into a module.
 #pragma once
 
+#include <torch/nn/module.h>
+
 #include <map>
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 // A checkpoint's tensors by name, in file order.
 #pragma once
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
 
 #include <string>
 #include <utility>
@@ -9,7 +9,7 @@
 
 namespace vit {
 
-using NamedTensor = std::pair<std::string, torch::Tensor>;
+using NamedTensor = std::pair<std::string, at::Tensor>;
 using TensorMap = std::vector<NamedTensor>;
 
 }  // namespace vit

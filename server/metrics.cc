@@ -1,7 +1,8 @@
 #include "server/metrics.h"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "server/prometheus_format.h"
 
 namespace vit::server {
 namespace {
@@ -11,12 +12,6 @@ std::vector<double> LatencyBounds() {
 }
 
 std::vector<double> BatchSizeBounds() { return {1, 2, 4, 8, 16, 32, 64, 128, 256}; }
-
-std::string FormatDouble(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.17g", value);
-  return buffer;
-}
 
 // Escapes a Prometheus label value.
 std::string Escape(const std::string& value) {
@@ -53,11 +48,11 @@ void Histogram::Render(const std::string& name, std::string* out) const {
   uint64_t cumulative = 0;
   for (size_t i = 0; i < upper_bounds_.size(); ++i) {
     cumulative += counts_[i];
-    *out += name + "_bucket{le=\"" + FormatDouble(upper_bounds_[i]) + "\"} " +
+    *out += name + "_bucket{le=\"" + FormatPrometheusValue(upper_bounds_[i]) + "\"} " +
             std::to_string(cumulative) + "\n";
   }
   *out += name + "_bucket{le=\"+Inf\"} " + std::to_string(count_) + "\n";
-  *out += name + "_sum " + FormatDouble(sum_) + "\n";
+  *out += name + "_sum " + FormatPrometheusValue(sum_) + "\n";
   *out += name + "_count " + std::to_string(count_) + "\n";
 }
 

@@ -1,5 +1,7 @@
 #include "training/augment.h"
 
+#include <torch/types.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>

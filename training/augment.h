@@ -4,9 +4,10 @@
 // every decision.
 #pragma once
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
 
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace vit::training {
@@ -24,12 +25,12 @@ struct AugmentOptions {
 };
 
 /// Augments `images` (uint8 [B, H, W]) in place, one independent draw per image.
-void AugmentBatch(torch::Tensor& images, const AugmentOptions& options, std::mt19937& rng);
+void AugmentBatch(at::Tensor& images, const AugmentOptions& options, std::mt19937& rng);
 
 /// uint8 [B, H, W] -> float [B, 1, H, W] as (x / 255 - mean) / std.
-torch::Tensor NormalizeBatch(const torch::Tensor& images, float mean, float std);
+at::Tensor NormalizeBatch(const at::Tensor& images, float mean, float std);
 
 /// Mean and standard deviation of pixel / 255 over a uint8 image tensor.
-std::pair<float, float> PixelMeanStd(const torch::Tensor& images);
+std::pair<float, float> PixelMeanStd(const at::Tensor& images);
 
 }  // namespace vit::training

@@ -1,8 +1,12 @@
 #include "training/checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
 
 #include <filesystem>
+
+#include "model/vision_transformer.h"
 
 namespace vit::training {
 

@@ -3,13 +3,16 @@
 // signature of the run's settings, written atomically (temp file + rename).
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/optim/optimizer.h>
 
 #include <cstdint>
 #include <string>
 
 #include "common/status.h"
-#include "model/vision_transformer.h"
+
+namespace vit {
+class VisionTransformer;  // model/vision_transformer.h
+}  // namespace vit
 
 namespace vit::training {
 

@@ -1,5 +1,6 @@
 #include "training/idx_dataset.h"
 
+#include <torch/types.h>
 #include <zlib.h>
 
 #include <filesystem>

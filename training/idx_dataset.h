@@ -3,7 +3,7 @@
 // NN big-endian uint32 dims, then the data.
 #pragma once
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
 
 #include <cstdint>
 #include <string>
@@ -16,7 +16,7 @@ namespace vit::training {
 /// One IDX array of unsigned bytes.
 struct IdxArray {
   std::vector<int64_t> dims;
-  torch::Tensor data;  // uint8, shaped `dims`
+  at::Tensor data;  // uint8, shaped `dims`
 };
 
 /// Parses an IDX byte buffer; `name` appears in error messages.
@@ -30,8 +30,8 @@ StatusOr<IdxArray> ReadIdxFile(const std::string& path);
 
 /// Images [N, H, W] uint8 and labels [N] int64 of one split.
 struct IdxDataset {
-  torch::Tensor images;
-  torch::Tensor labels;
+  at::Tensor images;
+  at::Tensor labels;
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 

@@ -1,6 +1,10 @@
 #include "training/trainer.h"
 
 #include <spdlog/spdlog.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>

@@ -3,6 +3,7 @@
 // and a freed tensor's pages leave the process (what keeps the fast path's
 // block-by-block packing from holding the whole float32 model).
 #include <gtest/gtest.h>
+#include <torch/types.h>
 #include <unistd.h>
 
 #include <filesystem>

@@ -1,6 +1,7 @@
 #include "training/augment.h"
 
 #include <gtest/gtest.h>
+#include <torch/types.h>
 
 namespace vit::training {
 namespace {

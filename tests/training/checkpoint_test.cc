@@ -1,7 +1,10 @@
 #include "training/checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <torch/optim/adamw.h>
+#include <torch/utils.h>
 
+#include "model/vision_transformer.h"
 #include "tests/training/temp_folder.h"
 
 namespace vit::training {
