@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "model/checkpoint_loader.h"
 #include "model/engine_common.h"
 #include "model/fast/fast_engine.h"
-#include "model/model_loader.h"
 #include "model/reference_engine.h"
 
 namespace vit {
@@ -21,17 +21,6 @@ std::string ExecutableDir() {
   std::error_code ec;
   auto exe = fs::read_symlink("/proc/self/exe", ec);
   return ec ? std::string() : exe.parent_path().string();
-}
-
-StatusOr<std::unique_ptr<InferenceEngine>> LoadReference(const std::string& dir,
-                                                         at::ScalarType dtype, int threads) {
-  VIT_ASSIGN_OR_RETURN(LoadedModel model, LoadModelFolder(dir));
-  try {
-    return std::unique_ptr<InferenceEngine>(
-        std::make_unique<ReferenceEngine>(std::move(model), dtype, threads));
-  } catch (const std::exception& e) {
-    return InternalError(std::string("preparing the model for inference failed: ") + e.what());
-  }
 }
 
 StatusOr<std::unique_ptr<InferenceEngine>> LoadFast(const std::string& dir, at::ScalarType dtype,
@@ -59,7 +48,7 @@ StatusOr<std::unique_ptr<InferenceEngine>> InferenceEngine::Load(const std::stri
   at::set_num_threads(threads);
   const std::string dir = model_dir.empty() ? DefaultModelDir() : model_dir;
   return options.backend == "fast" ? LoadFast(dir, dtype, threads)
-                                   : LoadReference(dir, dtype, threads);
+                                   : LoadReferenceEngine(dir, dtype, threads);
 }
 
 std::string DefaultModelDir() {

@@ -1,27 +1,15 @@
-// Loads a model folder (config.json + weights): as checked timm-named weights
-// (what the fast engine packs) or as a VisionTransformer module (the
-// reference engine, training, tests).
+// Loads a model folder into a VisionTransformer module (the reference engine,
+// training, tests); see checkpoint_loader.h for the weights alone.
 #pragma once
 
 #include <string>
 
 #include "common/status.h"
+#include "model/checkpoint_loader.h"
 #include "model/config_inference.h"
-#include "model/state_dict.h"
-#include "model/tensor_map.h"
 #include "model/vision_transformer.h"
 
 namespace vit {
-
-/// A checkpoint's weights, in timm names, float32 on the CPU, checked
-/// strictly against the architecture inferred from them.
-struct Checkpoint {
-  TensorMap weights;
-  InferredModel inferred;
-  /// Absolute model folder and the weights file inside it.
-  std::string folder;
-  std::string weights_path;
-};
 
 struct LoadedModel {
   VisionTransformer net{nullptr};
@@ -31,22 +19,8 @@ struct LoadedModel {
   std::string weights_path;
 };
 
-/// Finds the weights in `folder` (model.safetensors, else the only *.safetensors,
-/// else model.pth / pytorch_model.bin / the only *.pth), reads config.json (and a
-/// Hugging Face preprocessor_config.json) when present, converts foreign names to
-/// timm's, infers the architecture and checks every weight's name and shape
-/// against it (missing, unexpected and mis-shaped keys are all listed).
-/// Safetensors weights are validated from the header before any data is read;
-/// their tensors view a private mapping of the file, whose pages leave the
-/// process as each tensor is freed.
-StatusOr<Checkpoint> LoadCheckpoint(const std::string& folder);
-
 /// LoadCheckpoint, then the weights placed into a VisionTransformer in eval
 /// mode, float32, sharing their storage (the model is never held twice).
 StatusOr<LoadedModel> LoadModelFolder(const std::string& folder);
-
-/// Every parameter's timm name and shape for `config`, from a module built
-/// without weights.
-ShapeMap ExpectedParameterShapes(const VitConfig& config);
 
 }  // namespace vit

@@ -1,7 +1,9 @@
 // Resampling of absolute position embeddings to another patch grid.
 #pragma once
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
 
 namespace vit {
 
@@ -9,7 +11,7 @@ namespace vit {
 /// (prefix = number of leading prefix-token rows, 0 when they carry none);
 /// returns [1, prefix + new_h*new_w, D], the grid part resized bicubically
 /// with antialiasing (align_corners=false), the prefix rows unchanged.
-torch::Tensor ResamplePosEmbed(const torch::Tensor& pos_embed, int64_t new_h, int64_t new_w,
-                               int64_t old_h, int64_t old_w, int64_t num_prefix_rows);
+at::Tensor ResamplePosEmbed(const at::Tensor& pos_embed, int64_t new_h, int64_t new_w,
+                            int64_t old_h, int64_t old_w, int64_t num_prefix_rows);
 
 }  // namespace vit

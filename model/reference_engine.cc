@@ -3,8 +3,24 @@
 #include <torch/torch.h>
 
 #include "model/engine_common.h"
+#include "model/model_loader.h"
 
 namespace vit {
+namespace {
+
+class ReferenceEngine final : public InferenceEngine {
+ public:
+  ReferenceEngine(LoadedModel model, at::ScalarType dtype, int threads);
+
+  const ModelInfo& info() const override { return info_; }
+  Status Run(const float* tokens, int batch, float* logits, float* features) override;
+
+ private:
+  LoadedModel model_;
+  const at::ScalarType dtype_;
+  const int threads_;
+  ModelInfo info_;
+};
 
 ReferenceEngine::ReferenceEngine(LoadedModel model, at::ScalarType dtype, int threads)
     : model_(std::move(model)), dtype_(dtype), threads_(threads) {
@@ -33,6 +49,19 @@ Status ReferenceEngine::Run(const float* tokens, int batch, float* logits, float
     return Status::Ok();
   } catch (const std::exception& e) {
     return InternalError(std::string("inference failed: ") + e.what());
+  }
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<InferenceEngine>> LoadReferenceEngine(const std::string& model_dir,
+                                                               at::ScalarType dtype, int threads) {
+  VIT_ASSIGN_OR_RETURN(LoadedModel model, LoadModelFolder(model_dir));
+  try {
+    return std::unique_ptr<InferenceEngine>(
+        std::make_unique<ReferenceEngine>(std::move(model), dtype, threads));
+  } catch (const std::exception& e) {
+    return InternalError(std::string("preparing the model for inference failed: ") + e.what());
   }
 }
 

@@ -1,28 +1,21 @@
 // The reference engine: the LibTorch VisionTransformer module as loaded (bf16
 // by converting the module). Slower than the fast engine; what the fast one
-// is checked against.
+// is checked against. The class lives in the .cc, so that callers do not
+// pull in the LibTorch module headers.
 #pragma once
 
-#include <ATen/core/Tensor.h>
+#include <c10/core/ScalarType.h>
+
+#include <memory>
+#include <string>
 
 #include "model/inference_engine.h"
-#include "model/model_loader.h"
 
 namespace vit {
 
-class ReferenceEngine final : public InferenceEngine {
- public:
-  /// `dtype` is at::kFloat or at::kBFloat16; `threads` >= 1.
-  ReferenceEngine(LoadedModel model, at::ScalarType dtype, int threads);
-
-  const ModelInfo& info() const override { return info_; }
-  Status Run(const float* tokens, int batch, float* logits, float* features) override;
-
- private:
-  LoadedModel model_;
-  const at::ScalarType dtype_;
-  const int threads_;
-  ModelInfo info_;
-};
+/// LoadModelFolder(model_dir) behind the InferenceEngine interface. `dtype`
+/// is at::kFloat or at::kBFloat16; `threads` >= 1.
+StatusOr<std::unique_ptr<InferenceEngine>> LoadReferenceEngine(const std::string& model_dir,
+                                                               at::ScalarType dtype, int threads);
 
 }  // namespace vit

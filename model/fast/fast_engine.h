@@ -4,9 +4,9 @@
 
 #include <memory>
 
+#include "model/checkpoint_loader.h"
 #include "model/fast/fast_vit_runner.h"
 #include "model/inference_engine.h"
-#include "model/model_loader.h"
 
 namespace vit::fast {
 

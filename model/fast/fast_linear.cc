@@ -1,5 +1,8 @@
 #include "model/fast/fast_linear.h"
 
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
 #include <cstring>
 
 #include "model/fast/dnnl_context.h"
@@ -9,14 +12,14 @@ namespace vit::fast {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-FastLinear::FastLinear(const torch::Tensor& weight, const torch::Tensor& bias, dt src_dt, dt dst_dt,
+FastLinear::FastLinear(const at::Tensor& weight, const at::Tensor& bias, dt src_dt, dt dst_dt,
                        Epilogue epilogue, int64_t hint_rows)
     : in_(weight.size(1)),
       out_(weight.size(0)),
       src_dt_(src_dt),
       dst_dt_(dst_dt),
       epilogue_(epilogue) {
-  TORCH_CHECK(weight.dim() == 2 && weight.scalar_type() == torch::kFloat32,
+  TORCH_CHECK(weight.dim() == 2 && weight.scalar_type() == at::kFloat,
               "FastLinear: expected a float32 [out, in] weight, got ", weight.sizes(), " ",
               weight.scalar_type());
   dnnl::post_ops post_ops;
@@ -29,7 +32,7 @@ FastLinear::FastLinear(const torch::Tensor& weight, const torch::Tensor& bias, d
     TORCH_CHECK(bias.numel() == out_, "FastLinear: bias has ", bias.numel(), " values, expected ",
                 out_);
     bias_ = dnnl::memory({{1, out_}, dt::f32, tag::ab}, CpuEngine());
-    auto b = bias.to(torch::kFloat32).contiguous();
+    auto b = bias.to(at::kFloat).contiguous();
     std::memcpy(bias_.get_data_handle(), b.data_ptr<float>(), sizeof(float) * out_);
   }
   // Let the kernel choose the weight layout, then convert (f32 -> bf16) and

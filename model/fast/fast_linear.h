@@ -4,7 +4,7 @@
 // fused into the same kernel as post-ops.
 #pragma once
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
 
 #include <cstdint>
 #include <memory>
@@ -28,7 +28,7 @@ class FastLinear {
   /// `weight` [out, in] and `bias` [out] (undefined: none) are float32 and
   /// only read here. The input has `src_dt`, which is also the weights' dtype
   /// (f32 or bf16); the output has `dst_dt`. `hint_rows` picks the packed layout.
-  FastLinear(const torch::Tensor& weight, const torch::Tensor& bias, dnnl::memory::data_type src_dt,
+  FastLinear(const at::Tensor& weight, const at::Tensor& bias, dnnl::memory::data_type src_dt,
              dnnl::memory::data_type dst_dt, Epilogue epilogue, int64_t hint_rows);
 
   /// src [rows, in] -> dst [rows, out], both dense row-major.
