@@ -10,7 +10,7 @@ namespace {
 preprocessing::PreprocessOptions Limits(const InProcessOptions& options) {
   preprocessing::PreprocessOptions limits;
   limits.max_pixels = options.max_pixels;
-  limits.max_encoded_bytes = options.max_file_bytes;
+  limits.max_image_bytes = options.max_file_bytes;
   return limits;
 }
 

@@ -76,7 +76,7 @@ Status LoadModel(const ServerOptions& options, Metrics* metrics, LoadedModel* mo
 
   preprocessing::PreprocessOptions preprocess_options;
   preprocess_options.max_pixels = options.max_pixels;
-  preprocess_options.max_encoded_bytes = static_cast<size_t>(options.max_message_bytes);
+  preprocess_options.max_image_bytes = static_cast<size_t>(options.max_message_bytes);
   StatusOr<std::unique_ptr<Preprocessor>> preprocessor =
       MakeImagePreprocessor(model->backend->info().preprocess, preprocess_options);
   if (!preprocessor.ok()) return preprocessor.status();
