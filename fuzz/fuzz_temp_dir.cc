@@ -7,34 +7,17 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/temp_folder.h"
+
 namespace vit::fuzz {
-namespace {
 
 namespace fs = std::filesystem;
 
-struct ScratchFolder {
-  ScratchFolder() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                          "/vit-fuzz-" + std::to_string(getpid()) + "-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      std::perror("vit fuzz: mkdtemp");
-      std::abort();
-    }
-    path = pattern;
-  }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string path;
-};
-
-}  // namespace
-
 const std::string& ScratchDir() {
-  static const ScratchFolder folder;
-  return folder.path;
+  // mkdtemp failing throws: uncaught, it aborts, as a harness must not run
+  // without the folder.
+  static const vit::testing::TempFolder folder("vit-fuzz-" + std::to_string(getpid()));
+  return folder.path();
 }
 
 std::string WriteScratchFile(const std::string& name, const uint8_t* data, size_t size) {

@@ -8,7 +8,8 @@
 
 namespace vit::fuzz {
 
-/// Created on first use under $TMPDIR (else /tmp), removed at normal exit.
+/// A tests/support TempFolder made on first use under $TMPDIR (else /tmp),
+/// removed at normal exit.
 const std::string& ScratchDir();
 
 /// Writes data[0..size) to ScratchDir()/name and returns its path. Aborts when

@@ -13,9 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
-#include "bench/preprocess/bench_images.h"
 #include "bench/preprocess/bench_timing.h"
 #include "preprocessing/image_preprocessor.h"
+#include "tests/support/files.h"
+#include "tests/support/synthetic_jpeg.h"
 
 namespace vit::bench {
 namespace {
@@ -177,10 +178,11 @@ int Run(const Flags& flags) {
                            {"4000x3000", flags.out_dir + "/bench_4000x3000.jpg"}};
   const int sizes[2][2] = {{500, 375}, {4000, 3000}};
   for (int i = 0; i < 2; ++i) {
-    const std::vector<uint8_t> jpeg = MakeSyntheticJpeg(sizes[i][0], sizes[i][1], /*seed=*/i + 1);
+    const std::vector<uint8_t> jpeg =
+        testing::SyntheticJpeg(sizes[i][0], sizes[i][1], /*seed=*/i + 1);
     rows[i].bytes = jpeg.size();
     rows[i].iterations = i == 0 ? flags.iterations_small : flags.iterations_large;
-    if (!WriteFile(rows[i].path, jpeg)) {
+    if (jpeg.empty() || !testing::WriteFile(rows[i].path, jpeg)) {
       std::fprintf(stderr, "cannot write %s\n", rows[i].path.c_str());
       return 2;
     }

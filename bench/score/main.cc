@@ -8,9 +8,9 @@
 
 #include <cstdio>
 
-#include "bench/score/bench_images.h"
 #include "bench/score/model_throughput.h"
 #include "bench/score/random_model.h"
+#include "tests/support/synthetic_jpeg.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vit-bench-score: benchmark inputs and model-only throughput"};
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   if (*make_model) {
     status = vit::bench::WriteRandomModel(preset, out, seed);
   } else if (*make_images) {
-    status = vit::bench::WriteBenchJpegs(out, count, width, height);
+    status = vit::testing::WriteSyntheticJpegs(out, count, width, height);
   } else {
     auto rate = vit::bench::MeasureModelThroughput(throughput);
     status = rate.status();

@@ -3,10 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "model/model_loader.h"
 #include "model/safetensors.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_folder.h"
 #include "tests/support/test_paths.h"
 
 namespace vit {
@@ -16,18 +17,9 @@ namespace fs = std::filesystem;
 
 class CheckpointErrorsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vit_ckpt_errors_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string WriteRaw(const std::string& name, const std::string& bytes) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
+    const std::string path = dir_ / name;
+    EXPECT_TRUE(testing::WriteFile(path, bytes)) << path;
     return path;
   }
 
@@ -46,9 +38,9 @@ class CheckpointErrorsTest : public ::testing::Test {
     auto tensors = ReadSafetensors((src / "model.safetensors").string());
     EXPECT_TRUE(tensors.ok()) << tensors.status().ToString();
     edit(*tensors);
-    EXPECT_TRUE(vit::WriteSafetensors((dir_ / "model.safetensors").string(), *tensors).ok());
+    EXPECT_TRUE(vit::WriteSafetensors(dir_ / "model.safetensors", *tensors).ok());
     fs::copy_file(src / "config.json", dir_ / "config.json");
-    return dir_.string();
+    return dir_.path();
   }
 
   static void ExpectError(const Status& status, const std::string& fragment,
@@ -59,7 +51,7 @@ class CheckpointErrorsTest : public ::testing::Test {
         << "message should name " << file << ": " << status.ToString();
   }
 
-  fs::path dir_;
+  testing::TempFolder dir_{"vit-checkpoint-errors"};  // one per test
 };
 
 TEST_F(CheckpointErrorsTest, EmptyFile) {
@@ -147,11 +139,11 @@ TEST_F(CheckpointErrorsTest, MisShapedKeyShowsExpectedAndActual) {
 
 TEST_F(CheckpointErrorsTest, FolderWithoutWeights) {
   WriteRaw("config.json", "{}");
-  ExpectError(LoadModelFolder(dir_.string()).status(), "has no weights", dir_.string());
+  ExpectError(LoadModelFolder(dir_.path()).status(), "has no weights", dir_.path());
 }
 
 TEST_F(CheckpointErrorsTest, MissingFolderIsNotFound) {
-  auto status = LoadModelFolder((dir_ / "nope").string()).status();
+  auto status = LoadModelFolder(dir_ / "nope").status();
   EXPECT_EQ(status.code(), StatusCode::kNotFound);
   EXPECT_NE(status.message().find("nope"), std::string::npos);
 }
@@ -164,14 +156,14 @@ TEST_F(CheckpointErrorsTest, InvalidConfigJsonIsNamed) {
 
 TEST_F(CheckpointErrorsTest, CorruptWeightsInModelFolderAreNamed) {
   WriteRaw("model.safetensors", std::string("\x05\x00\x00\x00\x00\x00\x00\x00{bad}", 13));
-  ExpectError(LoadModelFolder(dir_.string()).status(), "not a valid JSON", "model.safetensors");
+  ExpectError(LoadModelFolder(dir_.path()).status(), "not a valid JSON", "model.safetensors");
 }
 
 TEST_F(CheckpointErrorsTest, RoundTripThroughWriter) {
   TensorMap tensors;
   tensors.emplace_back("a", torch::arange(6, torch::kFloat32).reshape({2, 3}));
   tensors.emplace_back("b", torch::tensor({1, 2, 3}, torch::kUInt8));
-  const std::string path = (dir_ / "rt.safetensors").string();
+  const std::string path = dir_ / "rt.safetensors";
   ASSERT_TRUE(vit::WriteSafetensors(path, tensors).ok());
   auto back = ReadSafetensorsRaw(path);
   ASSERT_TRUE(back.ok()) << back.status().ToString();

@@ -1,14 +1,14 @@
 // Logits and pooled features of every fixture model against the reference
-// written by timm, transformers or torchvision. Folders are discovered, so a
-// new fixture is tested without code changes.
+// written by timm, transformers or torchvision. Folders are discovered when
+// the test runs (tests/support/fixture_test_main.cc), so a new fixture, or
+// another root in $VIT_FIXTURES_DIR, is tested without code changes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "model/model_loader.h"
 #include "model/safetensors.h"
-#include "tests/model/fixture_discovery.h"
-#include "tests/support/test_paths.h"
+#include "tests/support/fixture_discovery.h"
 
 namespace vit {
 namespace {
@@ -73,28 +73,9 @@ TEST_P(Parity, TokensGiveSameLogitsAsPixels) {
       torch::allclose(from_tokens, model->net->forward(pixels), /*rtol=*/1e-6, /*atol=*/1e-6));
 }
 
-std::vector<std::string> Fixtures() {
-  auto dirs = testing::DiscoverModelFixtures();
-  // An empty fixture root must fail, not pass: a placeholder makes the
-  // parameterised test run and fail on load.
-  if (dirs.empty()) dirs.push_back(testing::FixturesDir() + "/<no model folders found>");
-  return dirs;
-}
-
-std::string FixtureName(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = fs::path(info.param).filename().string();
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Fixtures, Parity, ::testing::ValuesIn(Fixtures()), FixtureName);
-
-TEST(ParityDiscovery, FixtureRootHasModelFolders) {
-  EXPECT_FALSE(testing::DiscoverModelFixtures().empty())
-      << "no model folders with reference.safetensors under " << testing::FixturesDir();
-}
+// An empty root registers no test here and fails in main().
+INSTANTIATE_TEST_SUITE_P(Fixtures, Parity, ::testing::ValuesIn(testing::DiscoverModelFixtures()),
+                         [](const auto& info) { return testing::FixtureTestName(info.param); });
 
 }  // namespace
 }  // namespace vit

@@ -3,9 +3,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
@@ -14,6 +11,8 @@
 #include "model/pickle_machine.h"
 #include "model/pth_archive.h"
 #include "model/safetensors.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_folder.h"
 #include "tests/support/test_paths.h"
 
 namespace vit {
@@ -65,16 +64,7 @@ void ExpectError(const StatusOr<TensorMap>& result, StatusCode code, const std::
   }
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::string TempFile(const std::string& name, const std::string& bytes) {
-  std::string path = ::testing::TempDir() + "/pth_reader_test_" + name;
-  std::ofstream(path, std::ios::binary) << bytes;
-  return path;
-}
+using testing::ReadFile;
 
 std::string PickleOf(const std::string& archive_path) {
   auto archive = PthArchive::Open(archive_path);
@@ -263,31 +253,34 @@ TEST(PthReaderTest, RejectsTopLevelThatIsNotAStateDict) {
 TEST(PthReaderTest, RejectsEveryTruncationOfAnArchive) {
   const std::string whole = ReadFile(CorpusPath("fp16.pth"));
   ASSERT_GT(whole.size(), 100u);
+  testing::TempFolder dir("vit-pth-reader");
+  const std::string path = dir / "truncated.pth";
   for (size_t length = 0; length < whole.size(); length += 7) {
-    std::string path = TempFile("truncated.pth", whole.substr(0, length));
+    ASSERT_TRUE(testing::WriteFile(path, whole.substr(0, length)));
     auto result = ReadPthStateDict(path);
     EXPECT_FALSE(result.ok()) << "length " << length;
     EXPECT_FALSE(result.status().message().empty());
   }
-  std::remove((::testing::TempDir() + "/pth_reader_test_truncated.pth").c_str());
 }
 
 TEST(PthReaderTest, SurvivesCorruptedArchiveBytes) {
   // Flipped bytes anywhere in the zip: a clean result or a clean error, never a crash.
   const std::string whole = ReadFile(CorpusPath("noncontiguous.pth"));
   ASSERT_GT(whole.size(), 100u);
+  testing::TempFolder dir("vit-pth-reader");
+  const std::string path = dir / "corrupt.pth";
   int failures = 0;
   for (size_t i = 0; i < whole.size(); i += 3) {
     std::string corrupt = whole;
     corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
-    auto result = ReadPthStateDict(TempFile("corrupt.pth", corrupt));
+    ASSERT_TRUE(testing::WriteFile(path, corrupt));
+    auto result = ReadPthStateDict(path);
     if (!result.ok()) {
       ++failures;
       EXPECT_FALSE(result.status().message().empty());
     }
   }
   EXPECT_GT(failures, 0);
-  std::remove((::testing::TempDir() + "/pth_reader_test_corrupt.pth").c_str());
 }
 
 // --- The pickle interpreter on its own --------------------------------------

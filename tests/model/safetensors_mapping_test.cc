@@ -6,36 +6,18 @@
 #include <torch/types.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "model/safetensors.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_folder.h"
 
 namespace vit {
 namespace {
 
-namespace fs = std::filesystem;
-
 class SafetensorsMappingTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vit_st_mapping_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  static std::string FileBytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-  }
-
-  fs::path dir_;
+  testing::TempFolder dir_{"vit-safetensors-mapping"};  // one per test
 };
 
 // File-backed resident memory of this process (RssFile in /proc/self/status), KiB.
@@ -49,13 +31,13 @@ int64_t RssFileKiB() {
 }
 
 TEST_F(SafetensorsMappingTest, ValuesMatchAndInPlaceWritesNeverReachTheFile) {
-  const std::string path = (dir_ / "w.safetensors").string();
+  const std::string path = dir_ / "w.safetensors";
   TensorMap written;
   written.emplace_back("a", torch::arange(15, torch::kFloat32).reshape({3, 5}));
   written.emplace_back("b", torch::tensor({1.5f, -2.25f, 3.0f, 0.5f}).to(torch::kBFloat16));
   written.emplace_back("c", torch::linspace(-1, 1, 4099));
   ASSERT_TRUE(WriteSafetensors(path, written).ok());
-  const std::string before = FileBytes(path);
+  const std::string before = testing::ReadFile(path);
 
   auto read = ReadSafetensors(path);
   ASSERT_TRUE(read.ok()) << read.status().ToString();
@@ -68,7 +50,7 @@ TEST_F(SafetensorsMappingTest, ValuesMatchAndInPlaceWritesNeverReachTheFile) {
   }
   (*read)[0].second.mul_(7.0f);  // copy-on-write: the file and a second read are unchanged
   (*read)[2].second.zero_();
-  EXPECT_EQ(FileBytes(path), before);
+  EXPECT_EQ(testing::ReadFile(path), before);
   auto again = ReadSafetensors(path);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(torch::equal((*again)[0].second, written[0].second));
@@ -84,8 +66,8 @@ TEST_F(SafetensorsMappingTest, MisalignedFloatDataIsCopiedCorrectly) {
   for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xff));
   bytes += header;
   bytes.append(reinterpret_cast<const char*>(values), sizeof(values));
-  const std::string path = (dir_ / "odd.safetensors").string();
-  std::ofstream(path, std::ios::binary) << bytes;
+  const std::string path = dir_ / "odd.safetensors";
+  ASSERT_TRUE(testing::WriteFile(path, bytes));
 
   auto read = ReadSafetensors(path);
   ASSERT_TRUE(read.ok()) << read.status().ToString();
@@ -95,7 +77,7 @@ TEST_F(SafetensorsMappingTest, MisalignedFloatDataIsCopiedCorrectly) {
 }
 
 TEST_F(SafetensorsMappingTest, PagesArriveOnUseAndLeaveWhenTheTensorIsFreed) {
-  const std::string path = (dir_ / "big.safetensors").string();
+  const std::string path = dir_ / "big.safetensors";
   constexpr int64_t kFloats = 16 << 20;  // 64 MiB
   {
     TensorMap written;

@@ -6,24 +6,15 @@
 #include "model/config_inference.h"
 #include "model/pos_embed.h"
 #include "model/topk.h"
+#include "tests/support/tiny_vit_config.h"
 
 namespace vit {
 namespace {
 
-VitConfig TinyConfig() {
-  VitConfig c;
-  c.img_height = c.img_width = 32;
-  c.patch_size = 8;
-  c.embed_dim = 16;
-  c.depth = 2;
-  c.num_heads = 2;
-  c.mlp_hidden_dim = 32;
-  c.num_classes = 5;
-  return c;
-}
+using testing::TinyVitConfig;  // 32 px, patch 8, RGB, 5 classes, dim 16, depth 2
 
 TEST(VisionTransformerTest, ParameterNamesAreTimms) {
-  VitConfig c = TinyConfig();
+  VitConfig c = TinyVitConfig();
   c.num_reg_tokens = 4;
   c.layer_scale = true;
   VisionTransformer net(c);
@@ -40,7 +31,7 @@ TEST(VisionTransformerTest, ParameterNamesAreTimms) {
 }
 
 TEST(VisionTransformerTest, PositionEmbeddingCoversPrefixUnlessNoEmbedClass) {
-  VitConfig c = TinyConfig();
+  VitConfig c = TinyVitConfig();
   c.num_reg_tokens = 4;
   EXPECT_EQ(VisionTransformer(c)->pos_embed.size(1), 16 + 5);
   c.no_embed_class = true;
@@ -50,7 +41,7 @@ TEST(VisionTransformerTest, PositionEmbeddingCoversPrefixUnlessNoEmbedClass) {
 TEST(VisionTransformerTest, OutputShapesForEveryPoolingVariant) {
   torch::InferenceMode guard;
   for (const char* pool : {"token", "avg"}) {
-    VitConfig c = TinyConfig();
+    VitConfig c = TinyVitConfig();
     c.global_pool = pool;
     c.fc_norm = std::string(pool) == "avg";
     VisionTransformer net(c);
@@ -63,12 +54,12 @@ TEST(VisionTransformerTest, OutputShapesForEveryPoolingVariant) {
 
 TEST(VisionTransformerTest, WrongGridIsRejectedWithoutDynamicSize) {
   torch::InferenceMode guard;
-  VisionTransformer net(TinyConfig());
+  VisionTransformer net(TinyVitConfig());
   EXPECT_THROW(net->forward(torch::randn({1, 3, 40, 32})), c10::Error);
 }
 
 TEST(VisionTransformerTest, InvalidConfigIsRejected) {
-  VitConfig c = TinyConfig();
+  VitConfig c = TinyVitConfig();
   c.num_heads = 3;  // 16 % 3 != 0
   EXPECT_NE(c.Validate().find("num_heads"), std::string::npos);
   EXPECT_THROW(VisionTransformer{c}, c10::Error);
@@ -147,7 +138,7 @@ TEST(ConvertTest, UnknownFormatIsNamed) {
 
 TEST(ConfigInferenceTest, ThousandClassesWithoutNamesGetImageNetLabels) {
   VisionTransformer net([] {
-    VitConfig c = TinyConfig();
+    VitConfig c = TinyVitConfig();
     c.num_classes = 1000;
     return c;
   }());

@@ -1,6 +1,7 @@
 // The fast inference path (model/fast/) against the LibTorch module on every
-// discovered fixture: fp32 must match the module tightly, bf16 within 1e-2
-// relative on the logits (and both against the peer library's reference).
+// fixture discovered when the test runs (tests/support/fixture_test_main.cc):
+// fp32 must match the module tightly, bf16 within 1e-2 relative on the logits
+// (and both against the peer library's reference).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,8 +10,7 @@
 #include "model/inference_engine.h"
 #include "model/model_loader.h"
 #include "model/safetensors.h"
-#include "tests/model/fixture_discovery.h"
-#include "tests/support/test_paths.h"
+#include "tests/support/fixture_discovery.h"
 
 namespace vit {
 namespace {
@@ -153,30 +153,9 @@ TEST_P(FastPath, EngineFp32MatchesReferenceBackend) {
   }
 }
 
-std::vector<std::string> Fixtures() {
-  auto dirs = testing::DiscoverModelFixtures();
-  // An empty fixture root must fail, not pass.
-  if (dirs.empty()) dirs.push_back(testing::FixturesDir() + "/<no model folders found>");
-  return dirs;
-}
-
-std::string FixtureName(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = fs::path(info.param).filename().string();
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Fixtures, FastPath, ::testing::ValuesIn(Fixtures()), FixtureName);
-
-TEST(FastEngine, UnknownBackendIsRejected) {
-  EngineOptions options;
-  options.backend = "turbo";
-  auto engine = InferenceEngine::Load("", options);
-  ASSERT_FALSE(engine.ok());
-  EXPECT_NE(engine.status().ToString().find("turbo"), std::string::npos);
-}
+// An empty root registers no test here and fails in main().
+INSTANTIATE_TEST_SUITE_P(Fixtures, FastPath, ::testing::ValuesIn(testing::DiscoverModelFixtures()),
+                         [](const auto& info) { return testing::FixtureTestName(info.param); });
 
 }  // namespace
 }  // namespace vit

@@ -7,7 +7,7 @@
 
 #include "model/model_loader.h"
 #include "preprocessing/image_preprocessor.h"
-#include "tests/model/fixture_discovery.h"
+#include "tests/support/fixture_discovery.h"
 #include "tests/support/test_paths.h"
 
 namespace vit {

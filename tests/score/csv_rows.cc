@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "tests/score/temp_dir.h"
+#include "tests/support/files.h"
 
 namespace vit::score::testing {
 namespace {
@@ -45,7 +45,7 @@ std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
 }  // namespace
 
 std::vector<CsvRecord> ReadScoreCsv(const std::string& path) {
-  const auto records = ParseCsv(ReadFile(path));
+  const auto records = ParseCsv(vit::testing::ReadFile(path));
   if (records.empty() || records[0].empty() || records[0][0] != "path")
     throw std::runtime_error(path + ": no vit-score header");
   const size_t k = (records[0].size() - 2) / 3;

@@ -6,13 +6,14 @@
 
 #include <filesystem>
 
-#include "tests/score/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_folder.h"
 
 namespace vit::score {
 namespace {
 
-using testing::TempDir;
-using testing::WriteFile;
+using vit::testing::TempFolder;
+using vit::testing::WriteFile;
 
 std::vector<std::string> Walk(const std::vector<std::string>& roots, const std::string& ext) {
   FileWalker walker(roots, {ParseExtensions(ext)});
@@ -28,7 +29,7 @@ TEST(ParseExtensionsTest, TrimsDotsAndCase) {
 }
 
 TEST(FileWalkerTest, DepthFirstSortedOrderWithExtensionFilter) {
-  TempDir dir;
+  TempFolder dir;
   for (const char* name : {"b.jpg", "a.PNG", "c.txt", "sub/z.jpg", "sub/a.jpg", "sub/deeper/m.jpeg",
                            "a_dir/x.jpg", "noext", ".hidden.jpg"}) {
     WriteFile(dir / name, "x");
@@ -46,7 +47,7 @@ TEST(FileWalkerTest, DepthFirstSortedOrderWithExtensionFilter) {
 }
 
 TEST(FileWalkerTest, RootsInGivenOrderExplicitFilesAlwaysKept) {
-  TempDir dir;
+  TempFolder dir;
   WriteFile(dir / "z/1.jpg", "x");
   WriteFile(dir / "a/2.jpg", "x");
   WriteFile(dir / "notes.txt", "x");
@@ -55,7 +56,7 @@ TEST(FileWalkerTest, RootsInGivenOrderExplicitFilesAlwaysKept) {
 }
 
 TEST(FileWalkerTest, LinksToDirectoriesNotFollowedDanglingLinksKeptFifosSkipped) {
-  TempDir dir;
+  TempFolder dir;
   WriteFile(dir / "real/a.jpg", "x");
   std::filesystem::create_directory_symlink(dir / "real", dir / "loop");
   std::filesystem::create_symlink(dir / "missing.jpg", dir / "real/dangling.jpg");
@@ -67,7 +68,7 @@ TEST(FileWalkerTest, LinksToDirectoriesNotFollowedDanglingLinksKeptFifosSkipped)
 }
 
 TEST(FileWalkerTest, MissingRootIsAnErrorEntryAndTheWalkGoesOn) {
-  TempDir dir;
+  TempFolder dir;
   WriteFile(dir / "a.jpg", "x");
   EXPECT_EQ(Walk({dir / "nope", dir.path()}, "jpg"),
             (std::vector<std::string>{dir / "nope !", dir / "a.jpg"}));
@@ -75,7 +76,7 @@ TEST(FileWalkerTest, MissingRootIsAnErrorEntryAndTheWalkGoesOn) {
 
 TEST(FileWalkerTest, UnlistableDirectoryIsAnErrorEntry) {
   if (geteuid() == 0) GTEST_SKIP() << "root lists any directory";
-  TempDir dir;
+  TempFolder dir;
   WriteFile(dir / "locked/a.jpg", "x");
   WriteFile(dir / "open/b.jpg", "x");
   ASSERT_EQ(chmod((dir / "locked").c_str(), 0), 0);

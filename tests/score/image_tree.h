@@ -6,11 +6,9 @@
 
 namespace vit::score::testing {
 
-/// Writes `count` images (alternately JPEG and PNG, 24-64 px a side, varied
-/// content) under `root` in folders three levels deep; returns their paths.
+/// Writes `count` images (alternately JPEG and PNG, 24-64 px a side,
+/// tests/support's synthetic photos) under `root` in folders three levels
+/// deep; returns their paths.
 std::vector<std::string> MakeImageTree(const std::string& root, int count);
-
-/// Writes `count` width x height JPEGs (quality 90) of smooth random content.
-void MakeJpegs(const std::string& root, int count, int width, int height);
 
 }  // namespace vit::score::testing

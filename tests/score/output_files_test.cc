@@ -3,15 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "score/path_key.h"
-#include "tests/score/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_folder.h"
 
 namespace vit::score {
 namespace {
 
-using testing::ReadFile;
-using testing::ReadLines;
-using testing::TempDir;
-using testing::WriteFile;
+using vit::testing::ReadFile;
+using vit::testing::ReadLines;
+using vit::testing::TempFolder;
+using vit::testing::WriteFile;
 
 ScoreRow Row(const std::string& path, bool ok = true) {
   ScoreRow row;
@@ -32,7 +33,7 @@ std::unique_ptr<OutputFiles> Open(const OutputOptions& options, DoneSet* done) {
 }
 
 TEST(OutputFilesTest, NewCsvGetsHeaderAndRowsReachTheFileAtOnce) {
-  TempDir dir;
+  TempFolder dir;
   DoneSet done;
   auto files = Open({dir / "out.csv", OutputFormat::kCsv, 1, ""}, &done);
   ASSERT_TRUE(files);
@@ -48,7 +49,7 @@ TEST(OutputFilesTest, NewCsvGetsHeaderAndRowsReachTheFileAtOnce) {
 
 TEST(OutputFilesTest, ResumeCollectsDoneRowsAndCutsAPartialLastRow) {
   for (const OutputFormat format : {OutputFormat::kCsv, OutputFormat::kJsonl}) {
-    TempDir dir;
+    TempFolder dir;
     const std::string out = dir / (format == OutputFormat::kCsv ? "o.csv" : "o.jsonl");
     {
       DoneSet done;
@@ -73,7 +74,7 @@ TEST(OutputFilesTest, ResumeCollectsDoneRowsAndCutsAPartialLastRow) {
 }
 
 TEST(OutputFilesTest, PartialCsvHeaderIsRewritten) {
-  TempDir dir;
+  TempFolder dir;
   WriteFile(dir / "o.csv", "path,cla");
   DoneSet done;
   auto files = Open({dir / "o.csv", OutputFormat::kCsv, 2, ""}, &done);
@@ -82,7 +83,7 @@ TEST(OutputFilesTest, PartialCsvHeaderIsRewritten) {
 }
 
 TEST(OutputFilesTest, RefusesForeignOrDifferentlyShapedFiles) {
-  TempDir dir;
+  TempFolder dir;
   WriteFile(dir / "k1.csv", CsvHeader(1) + "a.jpg,1,one,0.5,\n");
   DoneSet done;
   auto other_k = OutputFiles::Open({dir / "k1.csv", OutputFormat::kCsv, 3, ""}, &done);
@@ -97,7 +98,7 @@ TEST(OutputFilesTest, RefusesForeignOrDifferentlyShapedFiles) {
 }
 
 TEST(OutputFilesTest, EmbeddingsWrittenForSuccessesAndOrphanLineDroppedOnResume) {
-  TempDir dir;
+  TempFolder dir;
   const OutputOptions options{dir / "o.jsonl", OutputFormat::kJsonl, 1, dir / "e.jsonl"};
   {
     DoneSet done;

@@ -10,13 +10,15 @@
 #include <set>
 #include <thread>
 
-#include "tests/score/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_folder.h"
 
 namespace vit::score {
 namespace {
 
-using testing::TempDir;
-using testing::WriteFile;
+using vit::testing::ReadFile;
+using vit::testing::TempFolder;
+using vit::testing::WriteFile;
 
 // A file's "score": class = its size % 7. Files starting with "bad" fail in
 // Prepare; "remote-bad" fail in Score (as a per-file result).
@@ -26,7 +28,7 @@ class FakeBackend : public ScoringBackend {
   int num_classes() const override { return 7; }
   Status Prepare(const std::string& path, PreparedInput* input) const override {
     if (prepares_++ == slow_prepare) std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    input->bytes = testing::ReadFile(path);
+    input->bytes = ReadFile(path);
     if (input->bytes.rfind("bad", 0) == 0) return DataLossError(path + ": bad bytes");
     return Status::Ok();
   }
@@ -75,7 +77,7 @@ Collected RunOn(const std::string& root, FakeBackend* backend, PipelineOptions o
   return collected;
 }
 
-std::string MakeTree(const TempDir& dir, int files, int bad_every) {
+std::string MakeTree(const TempFolder& dir, int files, int bad_every) {
   for (int i = 0; i < files; ++i) {
     const std::string name = "d" + std::to_string(i % 5) + "/s" + std::to_string(i % 3) + "/f" +
                              std::to_string(1000 + i) + ".img";
@@ -93,7 +95,7 @@ std::vector<std::string> Paths(const std::vector<ScoreRow>& rows) {
 }
 
 TEST(ScorePipelineTest, OrderedRunWritesEveryFileOnceInWalkOrder) {
-  TempDir dir;
+  TempFolder dir;
   const std::string root = MakeTree(dir, 300, 7);
   std::vector<std::string> walk_order;
   {
@@ -108,7 +110,7 @@ TEST(ScorePipelineTest, OrderedRunWritesEveryFileOnceInWalkOrder) {
   EXPECT_LE(backend.max_batch, 8);
   int failed = 0;
   for (const ScoreRow& row : run.rows) {
-    const bool bad = testing::ReadFile(row.path).find("bad") != std::string::npos;
+    const bool bad = ReadFile(row.path).find("bad") != std::string::npos;
     EXPECT_EQ(!row.error.empty(), bad) << row.path;
     EXPECT_EQ(row.predictions.empty(), bad) << row.path;
     failed += bad;
@@ -117,7 +119,7 @@ TEST(ScorePipelineTest, OrderedRunWritesEveryFileOnceInWalkOrder) {
 }
 
 TEST(ScorePipelineTest, UnorderedRunHasTheSameRowSet) {
-  TempDir dir;
+  TempFolder dir;
   const std::string root = MakeTree(dir, 200, 5);
   FakeBackend ordered_backend, unordered_backend;
   const Collected ordered = RunOn(root, &ordered_backend, {4, 2});
@@ -135,7 +137,7 @@ TEST(ScorePipelineTest, UnorderedRunHasTheSameRowSet) {
 TEST(ScorePipelineTest, ManyFailuresBehindAPartialBatchDoNotDeadlock) {
   // Ordered rows of failures pile up behind a batch that the window's few
   // remaining slots can never fill: the inference stage must run it partially.
-  TempDir dir;
+  TempFolder dir;
   WriteFile(dir / "a0.img", "good");
   for (int i = 1; i < 200; ++i) WriteFile(dir / ("a" + std::to_string(1000 + i) + ".img"), "bad");
   WriteFile(dir / "z.img", "good too");
@@ -150,7 +152,7 @@ TEST(ScorePipelineTest, ManyFailuresBehindAPartialBatchDoNotDeadlock) {
 }
 
 TEST(ScorePipelineTest, FatalBackendErrorStopsTheRunAndKeepsEarlierRows) {
-  TempDir dir;
+  TempFolder dir;
   const std::string root = MakeTree(dir, 200, 0);
   FakeBackend backend;
   backend.fail_on_call = 3;
@@ -164,7 +166,7 @@ TEST(ScorePipelineTest, FatalBackendErrorStillWritesRowsHeldBehindALateFile) {
   // The 11th file is prepared late, so the next two batches run without it and
   // the third fails. Their rows wait behind it in walk order; they are results
   // and must be written (with the gap) rather than dropped.
-  TempDir dir;
+  TempFolder dir;
   const std::string root = MakeTree(dir, 200, 0);
   FakeBackend backend;
   backend.fail_on_call = 3;
@@ -178,7 +180,7 @@ TEST(ScorePipelineTest, FatalBackendErrorStillWritesRowsHeldBehindALateFile) {
 }
 
 TEST(ScorePipelineTest, SinkErrorStopsTheRun) {
-  TempDir dir;
+  TempFolder dir;
   const std::string root = MakeTree(dir, 100, 0);
   FakeBackend backend;
   FileSelection selection{{root}, {{"img"}}, {}};
@@ -193,7 +195,7 @@ TEST(ScorePipelineTest, SinkErrorStopsTheRun) {
 }
 
 TEST(ScorePipelineTest, DoneFilesAreSkippedAndShardsPartitionTheRun) {
-  TempDir dir;
+  TempFolder dir;
   const std::string root = MakeTree(dir, 150, 0);
   FakeBackend backend;
   const Collected all = RunOn(root, &backend, {8, 2});

@@ -18,7 +18,9 @@
 #include "tests/score/csv_rows.h"
 #include "tests/score/image_tree.h"
 #include "tests/score/score_process.h"
-#include "tests/score/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_folder.h"
 #include "tests/support/test_paths.h"
 #ifdef VIT_SERVER_BINARY
 #include "tests/server/server_process.h"
@@ -30,10 +32,13 @@ namespace {
 namespace fs = std::filesystem;
 using testing::CompareRows;
 using testing::CsvRecord;
-using testing::ProcessResult;
 using testing::ReadScoreCsv;
-using testing::RunProcess;
-using testing::TempDir;
+using vit::testing::ProcessResult;
+using vit::testing::ReadFile;
+using vit::testing::ReadLines;
+using vit::testing::RunProcess;
+using vit::testing::TempFolder;
+using vit::testing::WriteFile;
 
 constexpr int kGeneratedImages = 1000;
 
@@ -60,9 +65,9 @@ class ScoreIntegrationTest : public ::testing::Test {
  protected:
   // One generated tree and one uninterrupted run shared by every test.
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
+    dir_ = new TempFolder();
     tree_ = new std::vector<std::string>(testing::MakeImageTree(*dir_ / "tree", kGeneratedImages));
-    testing::WriteFile(*dir_ / "tree/set0/README.txt", "not scored: filtered by extension");
+    WriteFile(*dir_ / "tree/set0/README.txt", "not scored: filtered by extension");
     const ProcessResult run = Score({*dir_ / "tree", "--output", *dir_ / "baseline.csv"});
     baseline_output_ = new std::string(run.output);
     baseline_exit_ = run.exit_code;
@@ -74,13 +79,13 @@ class ScoreIntegrationTest : public ::testing::Test {
   }
   static std::vector<CsvRecord> Baseline() { return ReadScoreCsv(*dir_ / "baseline.csv"); }
 
-  static TempDir* dir_;
+  static TempFolder* dir_;
   static std::vector<std::string>* tree_;
   static std::string* baseline_output_;
   static int baseline_exit_;
 };
 
-TempDir* ScoreIntegrationTest::dir_ = nullptr;
+TempFolder* ScoreIntegrationTest::dir_ = nullptr;
 std::vector<std::string>* ScoreIntegrationTest::tree_ = nullptr;
 std::string* ScoreIntegrationTest::baseline_output_ = nullptr;
 int ScoreIntegrationTest::baseline_exit_ = -1;
@@ -114,7 +119,7 @@ TEST_F(ScoreIntegrationTest, KilledRunResumesToTheUninterruptedRows) {
   EXPECT_GE(rows_at_kill, 149u);
   EXPECT_LT(rows_at_kill, static_cast<size_t>(kGeneratedImages));
   // A torn last row, as a crash inside a write would leave.
-  testing::WriteFile(out, testing::ReadFile(out) + "\"" + (*dir_ / "tree/set3/part0/ba"));
+  WriteFile(out, ReadFile(out) + "\"" + (*dir_ / "tree/set3/part0/ba"));
 
   const ProcessResult resumed = RunProcess(VIT_SCORE_BINARY, args);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
@@ -124,12 +129,12 @@ TEST_F(ScoreIntegrationTest, KilledRunResumesToTheUninterruptedRows) {
   EXPECT_EQ(CompareRows(Baseline(), ReadScoreCsv(out), 1e-5), "");
 
   // Once complete, another rerun scores nothing and changes nothing.
-  const std::string complete = testing::ReadFile(out);
+  const std::string complete = ReadFile(out);
   const ProcessResult again = RunProcess(VIT_SCORE_BINARY, args);
   EXPECT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("0 files, 0 succeeded, 0 failed, 1000 skipped"), std::string::npos)
       << again.output;
-  EXPECT_EQ(testing::ReadFile(out), complete);
+  EXPECT_EQ(ReadFile(out), complete);
 }
 
 TEST_F(ScoreIntegrationTest, UnionOfShardsEqualsTheUnshardedRun) {
@@ -151,17 +156,17 @@ TEST_F(ScoreIntegrationTest, UnionOfShardsEqualsTheUnshardedRun) {
 }
 
 // The shared test images plus files that must fail, each for its own reason.
-std::string MakeBadInputFolder(const TempDir& dir) {
+std::string MakeBadInputFolder(const TempFolder& dir) {
   const std::string root = dir / "images";
   fs::create_directories(root);
   for (const auto& entry : fs::directory_iterator(vit::testing::TestImagesDir()))
     fs::copy_file(entry.path(), root + "/" + entry.path().filename().string());
-  testing::WriteFile(root + "/bad/not_an_image.jpg", "this is text, not a JPEG\n");
-  testing::WriteFile(root + "/bad/empty.png", "");
+  WriteFile(root + "/bad/not_an_image.jpg", "this is text, not a JPEG\n");
+  WriteFile(root + "/bad/empty.png", "");
   fs::create_symlink(root + "/missing.png", root + "/bad/unreadable.png");
   cv::Mat big(2000, 2100, CV_8UC3, cv::Scalar(10, 200, 30));
   cv::imwrite(root + "/bad/too_large.png", big);
-  testing::WriteFile(root + "/notes.txt", "skipped by the extension filter");
+  WriteFile(root + "/notes.txt", "skipped by the extension filter");
   return root;
 }
 
@@ -175,7 +180,7 @@ std::map<std::string, CsvRecord> ByName(const std::vector<CsvRecord>& rows) {
 }
 
 TEST(ScoreTestdataTest, EveryFileOnceWithReasonsForFailuresAndModelScores) {
-  TempDir dir;
+  TempFolder dir;
   const std::string root = MakeBadInputFolder(dir);
   for (const std::string format : {"csv", "jsonl"}) {
     const std::string out = dir / ("scores." + format);
@@ -234,13 +239,13 @@ TEST(ScoreTestdataTest, EveryFileOnceWithReasonsForFailuresAndModelScores) {
 }
 
 TEST(ScoreTestdataTest, JsonlAndEmbeddingsSideFile) {
-  TempDir dir;
+  TempFolder dir;
   const std::string root = MakeBadInputFolder(dir);
   const ProcessResult run = Score(
       {root, "-o", dir / "s.jsonl", "--embeddings", dir / "e.jsonl", "--max-pixels", "4000000"});
   EXPECT_EQ(run.exit_code, 2) << run.output;
-  const auto rows = testing::ReadLines(dir / "s.jsonl");
-  const auto embeddings = testing::ReadLines(dir / "e.jsonl");
+  const auto rows = ReadLines(dir / "s.jsonl");
+  const auto embeddings = ReadLines(dir / "e.jsonl");
   EXPECT_EQ(rows.size(), 15u);
   EXPECT_EQ(embeddings.size(), 10u);  // successes only
   EXPECT_NE(rows.front().find("\"predictions\":[{\"class\":"), std::string::npos) << rows.front();
@@ -248,8 +253,8 @@ TEST(ScoreTestdataTest, JsonlAndEmbeddingsSideFile) {
 }
 
 TEST(ScoreUsageTest, UsageErrorsExitOne) {
-  TempDir dir;
-  testing::WriteFile(dir / "a.jpg", "x");
+  TempFolder dir;
+  WriteFile(dir / "a.jpg", "x");
   const std::vector<std::vector<std::string>> cases = {
       {dir / "a.jpg"},                                            // no --output
       {dir / "missing", "-o", dir / "o.csv"},                     // no such PATH
@@ -280,7 +285,7 @@ TEST_F(ScoreIntegrationTest, ServerModeEqualsInProcess) {
   ASSERT_TRUE(server.Start(VIT_SERVER_BINARY, {"--model", ModelDir(), "--dtype", "fp32",
                                                "--threads", "1", "--max-pixels", "4000000"}))
       << server.output();
-  TempDir dir;
+  TempFolder dir;
   const std::string images = MakeBadInputFolder(dir);
   for (const std::string& root : {*dir_ / "tree", images}) {
     const std::string local = dir / "local.csv", remote = dir / "remote.csv";
@@ -297,8 +302,8 @@ TEST_F(ScoreIntegrationTest, ServerModeEqualsInProcess) {
 }
 
 TEST(ScoreServerTest, UnreachableServerIsASetupError) {
-  TempDir dir;
-  testing::WriteFile(dir / "a.jpg", "x");
+  TempFolder dir;
+  WriteFile(dir / "a.jpg", "x");
   const ProcessResult run = RunProcess(
       VIT_SCORE_BINARY,
       {dir / "a.jpg", "-o", dir / "o.csv", "--server", "127.0.0.1:1", "--connect-timeout", "1"});

@@ -4,20 +4,18 @@
 // the `openssl` command in a temporary folder.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/server/server_process.h"
+#include "tests/support/files.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_folder.h"
 #include "tests/support/test_paths.h"
 #include "vit/v1/vit.grpc.pb.h"
 
@@ -27,26 +25,18 @@ namespace {
 using grpc::health::v1::HealthCheckResponse;
 using testing::HttpGet;
 using testing::ServerProcess;
+using vit::testing::ReadFile;
+using vit::testing::WriteFile;
 
 constexpr const char* kToken = "vit-test-token-0123456789";
 
-std::string ReadBytes(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
-
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 // A CA, a server certificate for 127.0.0.1 / localhost and a client
 // certificate signed by it, and a self-signed "rogue" client certificate.
-bool MakeCertificates(const std::string& dir) {
-  WriteText(dir + "/server.ext",
+// What openssl printed when it failed, else "".
+std::string MakeCertificates(const std::string& dir) {
+  WriteFile(dir + "/server.ext",
             "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  WriteText(dir + "/client.ext", "extendedKeyUsage=clientAuth\n");
+  WriteFile(dir + "/client.ext", "extendedKeyUsage=clientAuth\n");
   const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
   const std::string script =
       "set -e; cd '" + dir + "'\n" + "openssl req -x509 " + key +
@@ -59,18 +49,18 @@ bool MakeCertificates(const std::string& dir) {
       " -extfile client.ext -out client.pem\n" +
       "openssl req -x509 " + key +
       " -keyout rogue.key -out rogue.pem -days 2 -subj /CN=vit-test-client\n";
-  WriteText(dir + "/make.sh", script);
-  return std::system(("sh '" + dir + "/make.sh' > '" + dir + "/openssl.log' 2>&1").c_str()) == 0;
+  const vit::testing::ProcessResult run = vit::testing::RunProcess("sh", {"-c", script});
+  return run.exit_code == 0 ? "" : "openssl failed:\n" + run.output;
 }
 
 std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& ca,
                                                          const std::string& cert = "",
                                                          const std::string& key = "") {
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = ReadBytes(ca);
+  ssl.pem_root_certs = ReadFile(ca);
   if (!cert.empty()) {
-    ssl.pem_cert_chain = ReadBytes(cert);
-    ssl.pem_private_key = ReadBytes(key);
+    ssl.pem_cert_chain = ReadFile(cert);
+    ssl.pem_private_key = ReadFile(key);
   }
   return grpc::SslCredentials(ssl);
 }
@@ -78,17 +68,12 @@ std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& ca,
 class ServerAccessControlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char pattern[] = "/tmp/vit-access-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = new std::string(pattern);
-    ASSERT_TRUE(MakeCertificates(*dir_)) << ReadBytes(*dir_ + "/openssl.log");
-    WriteText(*dir_ + "/token", std::string(kToken) + "\n");
+    dir_ = new vit::testing::TempFolder("vit-access");
+    ASSERT_EQ(MakeCertificates(dir_->path()), "");
+    WriteFile(Path("token"), std::string(kToken) + "\n");
   }
-  static void TearDownTestSuite() {
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
-  }
-  static std::string Path(const std::string& name) { return *dir_ + "/" + name; }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string Path(const std::string& name) { return *dir_ / name; }
 
   // Starts the server on the embedded default model with `args`, and waits
   // until health (over `credentials`) says SERVING.
@@ -118,7 +103,7 @@ class ServerAccessControlTest : public ::testing::Test {
                         const std::string& token) {
     auto stub = v1::VitService::NewStub(Channel(credentials));
     v1::ClassifyRequest request;
-    request.set_image(ReadBytes(vit::testing::TestImagesDir() + "/coffee.png"));
+    request.set_image(ReadFile(vit::testing::TestImagesDir() + "/coffee.png"));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
@@ -137,12 +122,12 @@ class ServerAccessControlTest : public ::testing::Test {
     return stub->GetModelInfo(&context, {}, &info);
   }
 
-  static std::string* dir_;
+  static vit::testing::TempFolder* dir_;
   ServerProcess server_;
   int channels_ = 0;
 };
 
-std::string* ServerAccessControlTest::dir_ = nullptr;
+vit::testing::TempFolder* ServerAccessControlTest::dir_ = nullptr;
 
 TEST_F(ServerAccessControlTest, TokenFileGuardsEveryRpcButHealth) {
   StartServer({"--auth-token-file", Path("token")});  // health SERVING without a token
@@ -168,7 +153,7 @@ TEST_F(ServerAccessControlTest, TokenFromEnvironment) {
 }
 
 TEST_F(ServerAccessControlTest, UnreadableOrEmptyTokenFileStopsStartup) {
-  WriteText(Path("empty-token"), "\n");
+  WriteFile(Path("empty-token"), "\n");
   for (const std::string& file : {Path("empty-token"), Path("no-such-token")}) {
     ServerProcess server;
     EXPECT_FALSE(

@@ -7,12 +7,10 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <opencv2/imgcodecs.hpp>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -21,6 +19,7 @@
 #include "preprocessing/image_preprocessor.h"
 #include "server/inference_pipeline.h"
 #include "tests/server/server_process.h"
+#include "tests/support/files.h"
 #include "tests/support/test_paths.h"
 #include "vit/v1/vit.grpc.pb.h"
 
@@ -31,13 +30,7 @@ using grpc::health::v1::HealthCheckResponse;
 using testing::HttpGet;
 using testing::MetricValue;
 using testing::ServerProcess;
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
+using vit::testing::ReadFile;
 
 std::string ModelDir() { return vit::testing::FixturesDir() + "/timm_vit_tiny_patch16_224"; }
 
@@ -63,7 +56,7 @@ std::vector<TestImage> LoadExpectations() {
   for (const auto& entry : std::filesystem::directory_iterator(vit::testing::TestImagesDir())) {
     TestImage image;
     image.name = entry.path().filename().string();
-    image.bytes = ReadBytes(entry.path().string());
+    image.bytes = ReadFile(entry.path().string());
     std::vector<float> tokens(preprocessor.tokens_size());
     image.decodable = preprocessor
                           .EncodedToTokens(reinterpret_cast<const uint8_t*>(image.bytes.data()),
@@ -336,7 +329,7 @@ TEST(ServerLifecycleTest, QueueFullAndExpiredDeadline) {
   ASSERT_TRUE(WaitServing(server.address())) << server.output();
   auto stub = v1::VitService::NewStub(
       grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
-  const std::string image = ReadBytes(vit::testing::TestImagesDir() + "/chelsea.png");
+  const std::string image = ReadFile(vit::testing::TestImagesDir() + "/chelsea.png");
   auto classify = [&](int timeout_ms) {
     v1::ClassifyRequest request;
     request.set_image(image);
@@ -397,7 +390,7 @@ TEST(ServerLifecycleTest, OverloadLimitsAnswerAtOnceAndDefaultDeadlineApplies) {
   auto stub = v1::VitService::NewStub(
       grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
   v1::ClassifyRequest request;
-  request.set_image(ReadBytes(vit::testing::TestImagesDir() + "/chelsea.png"));
+  request.set_image(ReadFile(vit::testing::TestImagesDir() + "/chelsea.png"));
   auto wait_in_flight = [&](double n) {
     double value = -1;
     for (int i = 0; i < 500 && value != n; ++i) {
@@ -487,7 +480,7 @@ TEST(ServerLifecycleTest, SigtermWhileRequestsInFlightLosesNone) {
                                      "30000000", "--log-format", "json"})))
       << server.output();
   ASSERT_TRUE(WaitServing(server.address())) << server.output();
-  const std::string image = ReadBytes(vit::testing::TestImagesDir() + "/coffee.png");
+  const std::string image = ReadFile(vit::testing::TestImagesDir() + "/coffee.png");
   constexpr int kRequests = 24;
   std::atomic<int> ok{0};
   std::vector<std::thread> clients;

@@ -1,25 +1,17 @@
-// Runs the real vit-server binary for integration tests: spawns it on
-// 127.0.0.1 with ephemeral ports, collects its output, signals and reaps it.
+// The real vit-server binary for integration tests: started on 127.0.0.1
+// with ephemeral ports, which it reports in its "listening" line.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "tests/support/subprocess.h"
 
 namespace vit::server::testing {
 
 class ServerProcess {
  public:
-  ServerProcess() = default;
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
-  ~ServerProcess();  // SIGKILLs a server still running
-
   /// Starts `binary` with `args` plus --host 127.0.0.1 --port 0
   /// --metrics-port 0 and waits (up to `timeout`) for its "listening" line.
   /// False (with the output so far in output()) when it does not come.
@@ -31,24 +23,21 @@ class ServerProcess {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
   /// Waits until the output contains `text`; false after `timeout`.
-  bool WaitForOutput(const std::string& text, std::chrono::milliseconds timeout);
-  std::string output();
-
-  void Signal(int signal_number);
+  bool WaitForOutput(const std::string& text, std::chrono::milliseconds timeout) {
+    return process_.WaitForOutput(text, timeout);
+  }
+  std::string output() { return process_.output(); }
+  void Signal(int signal_number) { process_.Signal(signal_number); }
   /// Waits for the process to exit; its exit code, or -1 (killed by a signal
   /// or still running after `timeout`).
-  int Wait(std::chrono::seconds timeout = std::chrono::seconds(60));
+  int Wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    return process_.Wait(timeout);
+  }
 
  private:
-  void ReadOutput(int fd);
-
-  pid_t pid_ = -1;
+  vit::testing::Subprocess process_;  // SIGKILLed when destroyed while running
   int port_ = 0;
   int metrics_port_ = 0;
-  std::thread reader_;
-  std::mutex mu_;  // guards output_
-  std::condition_variable output_changed_;
-  std::string output_;
 };
 
 /// GET http://127.0.0.1:`port``path`; "" on failure.

@@ -11,6 +11,9 @@ std::string FixturesDir();
 std::string TestdataDir();
 // ../shared/testdata/images (or under $VIT_TESTDATA_DIR).
 std::string TestImagesDir();
+// $VIT_FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist (Debian's
+// dataset-fashion-mnist).
+std::string FashionMnistDir();
 // The repository root and the CMake build folder.
 std::string SourceDir();
 std::string BinaryDir();

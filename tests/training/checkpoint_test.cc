@@ -4,23 +4,17 @@
 #include <torch/optim/adamw.h>
 #include <torch/utils.h>
 
+
 #include "model/vision_transformer.h"
-#include "tests/training/temp_folder.h"
+#include "tests/support/temp_folder.h"
+#include "tests/support/tiny_vit_config.h"
 
 namespace vit::training {
 namespace {
 
 VitConfig Tiny() {
-  VitConfig c;
-  c.img_height = c.img_width = 8;
-  c.patch_size = 4;
-  c.in_chans = 1;
-  c.num_classes = 3;
-  c.embed_dim = 16;
-  c.depth = 1;
-  c.num_heads = 2;
-  c.mlp_hidden_dim = 32;
-  return c;
+  return testing::TinyVitConfig(/*image_size=*/8, /*patch_size=*/4, /*in_chans=*/1,
+                                /*num_classes=*/3, /*depth=*/1);
 }
 
 void OneStep(VisionTransformer& net, torch::optim::Optimizer& optimizer) {
@@ -36,7 +30,7 @@ TEST(CheckpointTest, ResumeRestoresModelOptimizerAndGenerator) {
   torch::optim::AdamW optimizer(net->parameters(), torch::optim::AdamWOptions(1e-2));
   OneStep(net, optimizer);
   testing::TempFolder dir;
-  const std::string path = dir.File("checkpoint.pt");
+  const std::string path = dir / "checkpoint.pt";
   ASSERT_TRUE(SaveTrainingCheckpoint(path, net, optimizer, {2, 17, "sig"}).ok());
   const auto next_random = torch::rand({5});
   OneStep(net, optimizer);  // the original run continues
@@ -58,10 +52,10 @@ TEST(CheckpointTest, RefusesOtherSettingsAndMissingFile) {
   VisionTransformer net(Tiny());
   torch::optim::AdamW optimizer(net->parameters(), torch::optim::AdamWOptions(1e-2));
   testing::TempFolder dir;
-  EXPECT_EQ(LoadTrainingCheckpoint(dir.File("none.pt"), net, optimizer, "sig").status().code(),
+  EXPECT_EQ(LoadTrainingCheckpoint(dir / "none.pt", net, optimizer, "sig").status().code(),
             StatusCode::kNotFound);
-  ASSERT_TRUE(SaveTrainingCheckpoint(dir.File("c.pt"), net, optimizer, {1, 1, "sig"}).ok());
-  EXPECT_EQ(LoadTrainingCheckpoint(dir.File("c.pt"), net, optimizer, "other").status().code(),
+  ASSERT_TRUE(SaveTrainingCheckpoint(dir / "c.pt", net, optimizer, {1, 1, "sig"}).ok());
+  EXPECT_EQ(LoadTrainingCheckpoint(dir / "c.pt", net, optimizer, "other").status().code(),
             StatusCode::kFailedPrecondition);
 }
 

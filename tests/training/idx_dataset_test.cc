@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include <fstream>
-
-#include "tests/training/temp_folder.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_folder.h"
 
 namespace vit::training {
 namespace {
+
+using testing::ReadFile;
+using testing::WriteFile;
 
 std::string BigEndian(uint32_t v) {
   return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
@@ -31,21 +33,12 @@ std::string LabelsIdx(const std::vector<uint8_t>& labels) {
   return bytes;
 }
 
-void WritePlain(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
 void WriteGzip(const std::string& path, const std::string& bytes) {
   gzFile file = gzopen(path.c_str(), "wb");
   ASSERT_NE(file, nullptr);
   ASSERT_EQ(gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())),
             static_cast<int>(bytes.size()));
   gzclose(file);
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(file), {});
 }
 
 TEST(IdxDatasetTest, ParsesImagesInRowMajorOrder) {
@@ -58,10 +51,10 @@ TEST(IdxDatasetTest, ParsesImagesInRowMajorOrder) {
 
 TEST(IdxDatasetTest, LoadsGzipAndPlainSplits) {
   testing::TempFolder dir;
-  WriteGzip(dir.File("train-images-idx3-ubyte.gz"), ImagesIdx(3, 2, 2));
-  WriteGzip(dir.File("train-labels-idx1-ubyte.gz"), LabelsIdx({7, 0, 9}));
-  WritePlain(dir.File("t10k-images-idx3-ubyte"), ImagesIdx(1, 2, 2));
-  WritePlain(dir.File("t10k-labels-idx1-ubyte"), LabelsIdx({4}));
+  WriteGzip(dir / "train-images-idx3-ubyte.gz", ImagesIdx(3, 2, 2));
+  WriteGzip(dir / "train-labels-idx1-ubyte.gz", LabelsIdx({7, 0, 9}));
+  WriteFile(dir / "t10k-images-idx3-ubyte", ImagesIdx(1, 2, 2));
+  WriteFile(dir / "t10k-labels-idx1-ubyte", LabelsIdx({4}));
   auto train = LoadIdxSplit(dir.path(), "train");
   ASSERT_TRUE(train.ok()) << train.status().ToString();
   EXPECT_EQ(train->size(), 3);
@@ -95,10 +88,10 @@ TEST(IdxDatasetTest, RejectsTruncatedAndOversizedData) {
 
 TEST(IdxDatasetTest, RejectsTruncatedGzip) {
   testing::TempFolder dir;
-  const std::string path = dir.File("cut.gz");
+  const std::string path = dir / "cut.gz";
   WriteGzip(path, ImagesIdx(50, 28, 28));
-  const std::string compressed = ReadAll(path);
-  WritePlain(path, compressed.substr(0, compressed.size() / 2));
+  const std::string compressed = ReadFile(path);
+  WriteFile(path, compressed.substr(0, compressed.size() / 2));
   auto result = ReadIdxFile(path);
   EXPECT_EQ(result.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(result.status().message().find(path), std::string::npos);
@@ -106,9 +99,9 @@ TEST(IdxDatasetTest, RejectsTruncatedGzip) {
 
 TEST(IdxDatasetTest, RejectsMismatchedCountsAndMissingFiles) {
   testing::TempFolder dir;
-  WritePlain(dir.File("train-images-idx3-ubyte"), ImagesIdx(3, 2, 2));
+  WriteFile(dir / "train-images-idx3-ubyte", ImagesIdx(3, 2, 2));
   EXPECT_EQ(LoadIdxSplit(dir.path(), "train").status().code(), StatusCode::kNotFound);
-  WritePlain(dir.File("train-labels-idx1-ubyte"), LabelsIdx({1, 2}));
+  WriteFile(dir / "train-labels-idx1-ubyte", LabelsIdx({1, 2}));
   auto result = LoadIdxSplit(dir.path(), "train");
   EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(result.status().message().find("3 images"), std::string::npos);

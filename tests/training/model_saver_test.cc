@@ -6,19 +6,16 @@
 #include <nlohmann/json.hpp>
 
 #include "model/model_loader.h"
-#include "tests/training/temp_folder.h"
+#include "tests/support/temp_folder.h"
+#include "tests/support/tiny_vit_config.h"
 
 namespace vit {
 namespace {
 
 VitConfig SmallGrayConfig(const std::string& pool) {
-  VitConfig c;
-  c.img_height = c.img_width = 28;
-  c.patch_size = 4;
-  c.in_chans = 1;
-  c.num_classes = 10;
+  VitConfig c = testing::TinyVitConfig(/*image_size=*/28, /*patch_size=*/4, /*in_chans=*/1,
+                                       /*num_classes=*/10, /*depth=*/2);
   c.embed_dim = 32;  // not a multiple of 64: heads cannot be guessed from the width
-  c.depth = 2;
   c.num_heads = 4;
   c.mlp_hidden_dim = 64;
   c.global_pool = pool;

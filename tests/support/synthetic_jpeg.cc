@@ -1,15 +1,16 @@
-#include "bench/preprocess/bench_images.h"
+#include "tests/support/synthetic_jpeg.h"
 
 #include <cmath>
-#include <fstream>
-
-#include <opencv2/core.hpp>
+#include <cstdio>
+#include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-namespace vit::bench {
+#include "tests/support/files.h"
 
-std::vector<uint8_t> MakeSyntheticJpeg(int width, int height, uint64_t seed) {
+namespace vit::testing {
+
+cv::Mat SyntheticPhoto(int width, int height, uint64_t seed) {
   cv::RNG rng(seed);
   // Large smooth color regions: a coarse random field upsampled bicubically.
   cv::Mat coarse(/*rows=*/12, /*cols=*/16, CV_32FC3);
@@ -33,16 +34,29 @@ std::vector<uint8_t> MakeSyntheticJpeg(int width, int height, uint64_t seed) {
   image += noise;
   cv::Mat image8;
   image.convertTo(image8, /*rtype=*/CV_8UC3);
+  return image8;
+}
+
+std::vector<uint8_t> SyntheticJpeg(int width, int height, uint64_t seed) {
   std::vector<uint8_t> jpeg;
-  cv::imencode(".jpg", image8, jpeg, /*params=*/{cv::IMWRITE_JPEG_QUALITY, 90});
+  if (!cv::imencode(".jpg", SyntheticPhoto(width, height, seed), jpeg,
+                    /*params=*/{cv::IMWRITE_JPEG_QUALITY, 90}))
+    jpeg.clear();
   return jpeg;
 }
 
-bool WriteFile(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream file(path, std::ios::binary);
-  file.write(reinterpret_cast<const char*>(bytes.data()),
-             static_cast<std::streamsize>(bytes.size()));
-  return static_cast<bool>(file);
+Status WriteSyntheticJpegs(const std::string& dir, int count, int width, int height) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return FailedPreconditionError(dir + ": " + ec.message());
+  for (int i = 0; i < count; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "/img_%05d.jpg", i);
+    const std::vector<uint8_t> jpeg = SyntheticJpeg(width, height, /*seed=*/i + 1);
+    if (jpeg.empty() || !WriteFile(dir + name, jpeg))
+      return FailedPreconditionError(dir + name + ": cannot write the JPEG");
+  }
+  return Status::Ok();
 }
 
-}  // namespace vit::bench
+}  // namespace vit::testing

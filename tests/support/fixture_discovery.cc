@@ -1,6 +1,7 @@
-#include "tests/model/fixture_discovery.h"
+#include "tests/support/fixture_discovery.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "tests/support/test_paths.h"
@@ -19,6 +20,14 @@ std::vector<std::string> DiscoverModelFixtures() {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::string FixtureTestName(const std::string& dir) {
+  std::string name = std::filesystem::path(dir).filename().string();
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
 }
 
 }  // namespace vit::testing
