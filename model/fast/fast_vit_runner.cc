@@ -129,34 +129,31 @@ void FastVitRunner::PackBlock(WeightStore& weights, int index) {
       Epilogue::kNone, rows);
   // Each float32 weight goes as soon as it is packed (a mapped checkpoint's
   // pages leave the process with it): at most one unpacked matrix is resident.
-  // LayerScale is folded into the projections that feed the residual stream.
-  {
-    at::Tensor w = weights.Take(p + "attn.proj.weight"), bias = weights.Take(p + "attn.proj.bias");
-    if (config_.layer_scale) {
-      const at::Tensor gamma = weights.Take(p + "ls1.gamma");
-      w = ScaleRows(w, 0, dim_, gamma);
-      bias = ScaleRows(bias, 0, dim_, gamma);
-    }
-    b.proj = std::make_unique<FastLinear>(w, bias, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
-  }
+  b.proj = PackResidualLinear(weights, p + "attn.proj", p + "ls1.gamma", rows);
   b.fc1 = std::make_unique<FastLinear>(weights.Take(p + "mlp.fc1.weight"),
                                        weights.Take(p + "mlp.fc1.bias"), act_dt_, act_dt_,
                                        Epilogue::kGelu, rows);
-  {
-    at::Tensor w = weights.Take(p + "mlp.fc2.weight"), bias = weights.Take(p + "mlp.fc2.bias");
-    if (config_.layer_scale) {
-      const at::Tensor gamma = weights.Take(p + "ls2.gamma");
-      w = ScaleRows(w, 0, dim_, gamma);
-      bias = ScaleRows(bias, 0, dim_, gamma);
-    }
-    b.fc2 = std::make_unique<FastLinear>(w, bias, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
-  }
+  b.fc2 = PackResidualLinear(weights, p + "mlp.fc2", p + "ls2.gamma", rows);
   for (auto* l : {b.qkv.get(), b.proj.get(), b.fc1.get(), b.fc2.get()})
     packed_bytes_ += l->packed_bytes();
   // glibc keeps freed heap memory resident; hand it back so the next block's
   // packed weights do not add to the peak.
   malloc_trim(0);
   blocks_.push_back(std::move(b));
+}
+
+std::unique_ptr<FastLinear> FastVitRunner::PackResidualLinear(WeightStore& weights,
+                                                              const std::string& layer,
+                                                              const std::string& layer_scale,
+                                                              int64_t rows) {
+  at::Tensor w = weights.Take(layer + ".weight"), bias = weights.Take(layer + ".bias");
+  // LayerScale folded into the projection: dst += (x W^T + b) * gamma.
+  if (config_.layer_scale) {
+    const at::Tensor gamma = weights.Take(layer_scale);
+    w = ScaleRows(w, 0, dim_, gamma);
+    bias = ScaleRows(bias, 0, dim_, gamma);
+  }
+  return std::make_unique<FastLinear>(w, bias, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
 }
 
 void FastVitRunner::KeepHead(WeightStore& weights) {

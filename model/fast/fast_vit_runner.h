@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "model/classifier_head.h"
@@ -66,6 +67,10 @@ class FastVitRunner {
   class WeightStore;
   void PackEmbedding(WeightStore& weights, int64_t grid_h, int64_t grid_w);
   void PackBlock(WeightStore& weights, int index);
+  /// A projection that adds into the residual stream (attn.proj, mlp.fc2),
+  /// with its LayerScale `layer_scale` folded in when the config has one.
+  std::unique_ptr<FastLinear> PackResidualLinear(WeightStore& weights, const std::string& layer,
+                                                 const std::string& layer_scale, int64_t rows);
   void KeepHead(WeightStore& weights);
   void Reserve(int64_t batch);
   void RunBlock(Block& block, int64_t batch);

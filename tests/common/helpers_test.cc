@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -52,6 +53,8 @@ TEST(TopKSoftmaxTest, BestFirstTiesByIndexProbabilitiesSumToOne) {
   double sum = 0;
   for (const auto& s : all) sum += s.probability;
   EXPECT_NEAR(sum, 1.0, 1e-6);
+  EXPECT_NEAR(all[0].probability,
+              std::exp(3.0) / (std::exp(1.0) + 2 * std::exp(3.0) + std::exp(-2.0)), 1e-6);
   EXPECT_EQ(TopKSoftmax(logits, 4, 99).size(), 4u);
   EXPECT_TRUE(TopKSoftmax(logits, 4, 0).empty());
 }

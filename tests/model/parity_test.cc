@@ -65,6 +65,11 @@ TEST_P(Parity, TokensGiveSameLogitsAsPixels) {
   auto ref = ReadSafetensors(dir + "/reference.safetensors");
   ASSERT_TRUE(ref.ok());
   torch::InferenceMode guard;
+  // Both forwards with the same intra-op team: ATen's parallel reductions
+  // (LayerNorm, softmax, mean) sum in an order that depends on the thread
+  // count, and a fresh process may run its first forward with another count
+  // than its second (seen on a 2-core EPYC: 1e-6 apart, timm_vit_reg4_layerscale).
+  torch::set_num_threads(2);
   auto pixels = Get(*ref, "pixel_values");
   auto tokens = model->net->patch_embed->Patchify(pixels);
   const int p = model->inferred.vit.patch_size;

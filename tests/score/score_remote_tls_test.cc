@@ -14,19 +14,20 @@
 
 #include "tests/score/csv_rows.h"
 #include "tests/score/image_tree.h"
-#include "tests/score/score_process.h"
-#include "tests/score/temp_dir.h"
 #include "tests/server/server_process.h"
+#include "tests/support/files.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_folder.h"
 #include "tests/support/test_paths.h"
 
 namespace vit::score {
 namespace {
 
 using testing::CompareRows;
-using testing::ProcessResult;
 using testing::ReadScoreCsv;
-using testing::RunProcess;
-using testing::TempDir;
+using vit::testing::ProcessResult;
+using vit::testing::RunProcess;
+using TempDir = vit::testing::TempFolder;
 
 constexpr const char* kToken = "vit-score-test-token-42";
 constexpr int kImages = 24;
@@ -35,10 +36,11 @@ std::string ModelDir() { return vit::testing::FixturesDir() + "/timm_vit_tiny_pa
 
 // A CA and a server certificate for 127.0.0.1 signed by it.
 bool MakeCertificates(const TempDir& dir) {
-  testing::WriteFile(dir / "server.ext",
-                     "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+  vit::testing::WriteFile(
+      dir / "server.ext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
   const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  testing::WriteFile(
+  vit::testing::WriteFile(
       dir / "make.sh",
       "set -e; cd '" + dir.path() + "'\n" + "openssl req -x509 " + key +
           " -keyout ca.key -out ca.pem -days 2 -subj /CN=vit-score-test-ca\n" + "openssl req " +
@@ -59,9 +61,9 @@ class ScoreRemoteTlsTest : public ::testing::Test {
     dir_ = new TempDir();
     server_ = new server::testing::ServerProcess();
     testing::MakeImageTree(*dir_ / "images", kImages);
-    testing::WriteFile(*dir_ / "token", std::string(kToken) + "\n");
+    vit::testing::WriteFile(*dir_ / "token", std::string(kToken) + "\n");
     if (!MakeCertificates(*dir_)) {
-      setup_error_ = new std::string("openssl: " + testing::ReadFile(*dir_ / "openssl.log"));
+      setup_error_ = new std::string("openssl: " + vit::testing::ReadFile(*dir_ / "openssl.log"));
       return;
     }
     const bool started = server_->Start(
@@ -128,7 +130,7 @@ TEST_F(ScoreRemoteTlsTest, TokenFromEnvironment) {
 
 TEST_F(ScoreRemoteTlsTest, MissingOrWrongTokenIsASetupErrorNamingTheCode) {
   TempDir out;
-  testing::WriteFile(out / "wrong-token", "not-the-token\n");
+  vit::testing::WriteFile(out / "wrong-token", "not-the-token\n");
   const std::vector<std::vector<std::string>> cases = {
       {"--tls-ca", CaFile()}, {"--tls-ca", CaFile(), "--token-file", out / "wrong-token"}};
   for (const std::vector<std::string>& args : cases) {

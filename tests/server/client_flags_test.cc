@@ -8,22 +8,25 @@
 #include <string>
 #include <vector>
 
-#include "tests/score/score_process.h"
-#include "tests/score/temp_dir.h"
 #include "tests/server/server_process.h"
+#include "tests/support/files.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_folder.h"
 #include "tests/support/test_paths.h"
 
 namespace vit::client {
 namespace {
 
-using score::testing::ProcessResult;
-using score::testing::TempDir;
+using vit::testing::ProcessResult;
+using TempDir = vit::testing::TempFolder;
 using server::testing::ServerProcess;
 
 constexpr const char* kToken = "vit-client-test-token-7";
 
 ProcessResult Client(const std::vector<std::string>& args) {
-  return score::testing::RunProcess(VIT_CLIENT_BINARY, args, std::chrono::seconds(120));
+  vit::testing::RunOptions options;
+  options.timeout = std::chrono::seconds(120);
+  return vit::testing::RunProcess(VIT_CLIENT_BINARY, args, options);
 }
 
 class ClientFlagsTest : public ::testing::Test {
@@ -34,7 +37,7 @@ class ClientFlagsTest : public ::testing::Test {
     unsetenv("VIT_SERVER");
     dir_ = new TempDir();
     server_ = new ServerProcess();
-    score::testing::WriteFile(*dir_ / "token", std::string(kToken) + "\n");
+    vit::testing::WriteFile(*dir_ / "token", std::string(kToken) + "\n");
     // The model is loaded after the listening line; health turns SERVING and
     // this summary line follows.
     if (!server_->Start(VIT_SERVER_BINARY, {"--auth-token-file", *dir_ / "token"}) ||

@@ -432,20 +432,5 @@ TEST_F(ServiceTest, BearerTokenGuardsEveryMethod) {
       << metrics_.RenderPrometheus();
 }
 
-TEST(TopKSoftmaxTest, SortsAndNormalizes) {
-  const float logits[] = {1.0f, 3.0f, 2.0f, 3.0f};
-  const auto scores = TopKSoftmax(logits, 4, 4);
-  ASSERT_EQ(scores.size(), 4u);
-  EXPECT_EQ(scores[0].class_index, 1);
-  EXPECT_EQ(scores[1].class_index, 3);
-  EXPECT_EQ(scores[2].class_index, 2);
-  EXPECT_EQ(scores[3].class_index, 0);
-  float sum = 0;
-  for (const auto& s : scores) sum += s.probability;
-  EXPECT_NEAR(sum, 1.0f, 1e-6);
-  EXPECT_NEAR(scores[0].probability,
-              std::exp(3.0) / (std::exp(1.0) + 2 * std::exp(3.0) + std::exp(2.0)), 1e-6);
-}
-
 }  // namespace
 }  // namespace vit::server
