@@ -3,6 +3,7 @@
 // built). This runs that very command, a ctest nested on this folder's
 // tests, on roots made here. Nothing here may match -R Parity, or the nested
 // ctest would start this test again.
+#include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
