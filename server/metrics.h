@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "common/status.h"
 #include "common/model_info.h"
+#include "common/status.h"
 
 namespace vit::server {
 

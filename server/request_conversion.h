@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "common/status.h"
 #include "common/model_info.h"
+#include "common/status.h"
 #include "server/inference_pipeline.h"
 #include "vit/v1/vit.pb.h"
 

@@ -4,7 +4,6 @@
 #include <torch/optim/adamw.h>
 #include <torch/utils.h>
 
-
 #include "model/vision_transformer.h"
 #include "tests/support/temp_folder.h"
 #include "tests/support/tiny_vit_config.h"

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 1;  // --help is 0; usage errors are 1
   }
-  if (vit::Status status = vit::server::ConfigureLogging(options.logging.level, options.logging.format);
+  if (vit::Status status =
+          vit::server::ConfigureLogging(options.logging.level, options.logging.format);
       !status.ok()) {
     return 1;
   }
