@@ -4,10 +4,9 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
-#include "model/safetensors.h"
+#include "model/imagenet_labels.h"
+#include "model/model_saver.h"
 #include "model/vision_transformer.h"
 
 namespace vit::tools {
@@ -41,19 +40,20 @@ Status WriteFolder(const Preset& preset, const fs::path& dir) {
   config.mlp_hidden_dim = 4 * preset.embed_dim;
   torch::manual_seed(0);
   VisionTransformer net(config);
-  TensorMap tensors;
-  for (const auto& item : net->named_parameters()) tensors.emplace_back(item.key(), item.value());
+  // timm's ViT eval transform (shorter side 248 = 224 / crop_pct 0.9, bicubic,
+  // mean = std = 0.5); vit-bench feeds random tokens, so it is only recorded.
+  PreprocessSpec spec;
+  spec.resize_shorter_side = 248;
+  spec.interpolation = Interpolation::kBicubic;
+  spec.mean = {0.5f, 0.5f, 0.5f};
+  spec.std = {0.5f, 0.5f, 0.5f};
   // Written beside the final name and renamed, so a concurrent reader never
   // sees a half-written folder.
   const fs::path tmp = dir.string() + ".tmp" + std::to_string(::getpid());
   std::error_code ec;
   fs::create_directories(tmp, ec);
   if (ec) return InternalError("cannot create '" + tmp.string() + "': " + ec.message());
-  VIT_RETURN_IF_ERROR(WriteSafetensors((tmp / "model.safetensors").string(), tensors));
-  nlohmann::json json = {{"architecture", preset.name},
-                         {"num_classes", config.num_classes},
-                         {"model_args", {{"num_heads", preset.num_heads}}}};
-  std::ofstream(tmp / "config.json") << json.dump(2) << "\n";
+  VIT_RETURN_IF_ERROR(SaveModelFolder(tmp.string(), net, ImageNet1kLabels(), spec));
   fs::rename(tmp, dir, ec);
   if (ec && !fs::is_directory(dir)) return InternalError("cannot create '" + dir.string() + "'");
   if (ec) fs::remove_all(tmp, ec);
