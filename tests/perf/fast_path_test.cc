@@ -133,6 +133,9 @@ TEST_P(FastPath, EngineFp32MatchesReferenceBackend) {
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
   const auto& info = (*fast)->info();
   EXPECT_EQ(info.num_parameters, (*ref)->info().num_parameters);
+  // ModelInfo says which engine ran.
+  EXPECT_EQ(info.backend, "fast");
+  EXPECT_EQ((*ref)->info().backend, "reference");
   for (int batch : {3, 1}) {
     torch::manual_seed(batch);
     auto tokens = torch::randn({batch, info.preprocess.num_patches(), info.preprocess.token_dim()});

@@ -310,6 +310,7 @@ TEST_F(ServerIntegrationTest, GetModelInfoAndMetrics) {
   EXPECT_EQ(info.num_classes(), 10);
   EXPECT_EQ(info.labels_size(), 10);
   EXPECT_EQ(info.dtype(), "fp32");
+  EXPECT_EQ(info.backend(), "fast");  // the default engine
   EXPECT_EQ(info.threads(), 1);
   EXPECT_EQ(info.preprocessing().input_height(), 224);
   EXPECT_EQ(info.batching().max_batch_size(), 8);

@@ -117,8 +117,8 @@ int RunInfo(const rpc::ConnectionOptions& connection, bool json) {
   std::printf("input        %dx%d, %d channels, patch %d, resize %s (%d), %s\n", pre.input_height(),
               pre.input_width(), pre.channels(), pre.patch_size(), pre.resize_mode().c_str(),
               pre.resize_shorter_side(), pre.interpolation().c_str());
-  std::printf("runtime      %s on %s, %d threads\n", info.dtype().c_str(), info.device().c_str(),
-              info.threads());
+  std::printf("runtime      %s on %s, %s engine, %d threads\n", info.dtype().c_str(),
+              info.device().c_str(), info.backend().c_str(), info.threads());
   std::printf("batching     max %d, delay %lld us, queue %d, %d preprocess threads\n",
               batching.max_batch_size(),
               static_cast<long long>(batching.max_queue_delay_microseconds()),
