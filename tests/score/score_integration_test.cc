@@ -306,7 +306,7 @@ TEST(ScoreServerTest, UnreachableServerIsASetupError) {
   WriteFile(dir / "a.jpg", "x");
   const ProcessResult run = RunProcess(
       VIT_SCORE_BINARY,
-      {dir / "a.jpg", "-o", dir / "o.csv", "--server", "127.0.0.1:1", "--connect-timeout", "1"});
+      {dir / "a.jpg", "-o", dir / "o.csv", "--server", "127.0.0.1:1", "--timeout-ms", "1000"});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("127.0.0.1:1"), std::string::npos) << run.output;
 }
