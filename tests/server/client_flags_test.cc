@@ -38,10 +38,7 @@ class ClientFlagsTest : public ::testing::Test {
     dir_ = new TempDir();
     server_ = new ServerProcess();
     vit::testing::WriteFile(*dir_ / "token", std::string(kToken) + "\n");
-    // The model is loaded after the listening line; health turns SERVING and
-    // this summary line follows.
-    if (!server_->Start(VIT_SERVER_BINARY, {"--auth-token-file", *dir_ / "token"}) ||
-        !server_->WaitForOutput("serving on ", std::chrono::seconds(120)))
+    if (!server_->StartServing(VIT_SERVER_BINARY, {"--auth-token-file", *dir_ / "token"}))
       setup_error_ = new std::string("vit-server did not start:\n" + server_->output());
   }
   static void TearDownTestSuite() {

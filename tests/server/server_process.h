@@ -18,6 +18,14 @@ class ServerProcess {
   bool Start(const std::string& binary, const std::vector<std::string>& args,
              std::chrono::seconds timeout = std::chrono::seconds(60));
 
+  /// Start(), then waits (up to `timeout`) until the model is loaded and
+  /// health is SERVING: the start-up summary's "serving on" line. The one
+  /// place tests depend on that line's wording.
+  bool StartServing(const std::string& binary, const std::vector<std::string>& args,
+                    std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    return Start(binary, args) && WaitForOutput("serving on ", timeout);
+  }
+
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
