@@ -28,6 +28,12 @@ struct ListenOptions {
   std::string metrics_host;
   /// Prometheus /metrics HTTP port; 0 = any free port, -1 = off. Default 8002.
   int metrics_port = 8002;
+  /// Address of the HTTP API (Open Inference Protocol REST, /v1); "" = the
+  /// same as `host`. Default "".
+  std::string http_host;
+  /// HTTP API port; 0 = any free port (logged), -1 = off. Default 8000
+  /// (Triton's).
+  int http_port = 8000;
 };
 
 /// Transport security and authentication.

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -143,9 +144,15 @@ int main(int argc, char** argv) {
          return parsed.ok() && parsed->request.inputs[0].fp32_count == count;
        }},
   };
-  std::printf("parse [%d, 3, 224, 224] FP32 (%zu floats), median of %d, one thread, %s\n", batch,
-              count, iterations, CpuName().c_str());
-  std::printf("%-32s %10s %10s %10s\n", "body", "MB", "ms", "MB/s");
+  double load = 0;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = 0;
+    std::fclose(f);
+  }
+  std::printf(
+      "parse [%d, 3, 224, 224] FP32 (%zu floats), median of %d, one thread, %s, load %.1f\n", batch,
+      count, iterations, CpuName().c_str(), load);
+  std::printf("%-32s %8s %10s %10s %10s\n", "body", "MB", "wall ms", "cpu ms", "MB/cpu-s");
   nlohmann::json results = nlohmann::json::array();
   for (const Case& c : cases) {
     bool ok = false;

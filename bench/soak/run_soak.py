@@ -85,6 +85,7 @@ def classify_counts(text):
 def start_server(args, log_path):
     log = open(log_path, "w")
     cmd = [args.server_binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
+           "--http-port", "0",
            "--max-pixels", str(args.max_pixels),
            "--max-in-flight-requests", str(args.max_in_flight_requests), *args.server_arg]
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

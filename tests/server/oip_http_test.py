@@ -39,7 +39,7 @@ def check(condition, message):
     if not condition:
         failures.append(message)
         print("FAIL:", message, flush=True)
-    return condition
+    return bool(condition)
 
 
 def png(width, height, channels, seed):
@@ -69,7 +69,9 @@ class Server:
             f.write(TOKEN)
         args = [binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
                 "--http-port", "0", "--auth-token-file", token_file,
-                "--max-image-bytes", str(MAX_IMAGE_BYTES), "--max-batch-size", "8"]
+                "--max-image-bytes", str(MAX_IMAGE_BYTES), "--max-batch-size", "8",
+                # fp32 everywhere: a batch of 8 and single images compare to 1e-6
+                "--dtype", "fp32"]
         if model_dir:
             args += ["--model", model_dir]
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -343,7 +345,7 @@ def test_errors(client, model, images):
     status, _, data = client.request("POST", path, b'{"inputs": [{"name": "image",')
     expect_error(client, "malformed JSON", status, 400, json.loads(data))
     status, document = client.json("POST", path, {"inputs": [
-        {"name": "pixel_values", "datatype": "FP32", "shape": [1, 1, 28, 28], "data": [0.5] * 100}]})
+        {"name": "pixel_values", "datatype": "FP32", "shape": [1, 1, 28, 28], "data": [0.5] * 700}]})
     expect_error(client, "shape that does not match the data", status, 400, document)
     status, document = client.json("POST", path, {"inputs": [
         {"name": "pixel_values", "datatype": "FP32", "shape": [1000000, 1000000], "data": [1]}]})

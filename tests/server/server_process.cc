@@ -9,7 +9,8 @@ namespace vit::server::testing {
 
 bool ServerProcess::Start(const std::string& binary, const std::vector<std::string>& args,
                           std::chrono::seconds timeout) {
-  std::vector<std::string> all_args = {"--host", "127.0.0.1", "--port", "0", "--metrics-port", "0"};
+  std::vector<std::string> all_args = {"--host",         "127.0.0.1", "--port",      "0",
+                                       "--metrics-port", "0",         "--http-port", "0"};
   all_args.insert(all_args.end(), args.begin(), args.end());
   if (!process_.Start(binary, all_args)) return false;
 

@@ -13,7 +13,7 @@ namespace vit::server::testing {
 class ServerProcess {
  public:
   /// Starts `binary` with `args` plus --host 127.0.0.1 --port 0
-  /// --metrics-port 0 and waits (up to `timeout`) for its "listening" line.
+  /// --metrics-port 0 --http-port 0 and waits (up to `timeout`) for its "listening" line.
   /// False (with the output so far in output()) when it does not come.
   bool Start(const std::string& binary, const std::vector<std::string>& args,
              std::chrono::seconds timeout = std::chrono::seconds(60));
