@@ -78,15 +78,16 @@ class Server:
                                         text=True)
         self.lines = []
         self.http_port = None
+        self.metrics_port = None
         self.ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
         for line in self.process.stdout:
             self.lines.append(line)
-            match = re.search(r"http port (\d+)", line)
+            match = re.search(r"metrics port (-?\d+), http port (\d+)", line)
             if match:
-                self.http_port = int(match.group(1))
+                self.metrics_port, self.http_port = int(match.group(1)), int(match.group(2))
             if "serving on " in line:
                 self.ready.set()
         self.ready.set()
@@ -389,6 +390,20 @@ def test_errors(client, model, images):
     expect_error(client, "/v1/classify of an unknown model", status, 404, json.loads(data))
 
 
+def test_metrics(port):
+    """Calls are counted under the protocol labels "oip-http" and "http"."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/metrics")
+    text = connection.getresponse().read().decode()
+    for sample in ('vit_requests_total{protocol="oip-http",method="ModelInfer",code="OK"}',
+                   'vit_requests_total{protocol="oip-http",method="ModelInfer",code="INVALID_ARGUMENT"}',
+                   'vit_requests_total{protocol="oip-http",method="ModelInfer",code="UNAUTHENTICATED"}',
+                   'vit_requests_total{protocol="http",method="/v1/classify",code="OK"}',
+                   'vit_requests_total{protocol="http",method="/v1/embed",code="OK"}'):
+        check(re.search("^" + re.escape(sample) + " [1-9]", text, re.M) is not None,
+              "metrics: no %s" % sample)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server-binary", required=True)
@@ -417,6 +432,7 @@ def main():
         test_errors(client, model, images)
         status, _ = client.json("GET", "/v2/health/live")
         check(status == 200 and server.process.poll() is None, "the server died")
+        test_metrics(server.metrics_port)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
