@@ -23,9 +23,10 @@ void AddListenFlags(CLI::App* app, ListenOptions* o) {
   AddFlag(app, "--metrics-port", o->metrics_port, "VIT_METRICS_PORT",
           "Prometheus /metrics HTTP port; 0 = any free port, -1 = off");
   AddFlag(app, "--http-host", o->http_host, "VIT_HTTP_HOST",
-          "Address the HTTP API binds; empty = same as --host");
+          "Address the HTTP/REST API listener binds; empty = same as --host");
   AddFlag(app, "--http-port", o->http_port, "VIT_HTTP_PORT",
-          "HTTP API port (Open Inference Protocol REST, /v1); 0 = any free port, -1 = off");
+          "HTTP/REST API port (Open Inference Protocol /v2 and the plain /v1 endpoints; HTTPS "
+          "with --tls-cert); 0 = any free port, -1 = off");
 }
 
 void AddPipelineFlags(CLI::App* app, PipelineOptions* o) {

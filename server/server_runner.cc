@@ -115,7 +115,7 @@ void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int 
 // Health NOT_SERVING, optional delay, then stop accepting and let in-flight
 // work finish within the grace period; what is left after it is cancelled.
 void Drain(const ShutdownOptions& options, int signal_number, grpc::Server* server,
-           HealthStatus* health, VitServiceImpl* service, InferencePipeline* pipeline) {
+           HealthStatus* health, ServingContext* service, InferencePipeline* pipeline) {
   const auto start = MonotonicClock::now();
   const int64_t answered_before = service->answered();
   spdlog::info("received {}; health NOT_SERVING, draining {} in-flight request(s)",
@@ -209,9 +209,10 @@ int RunServer(const ServerOptions& options) {
   Metrics metrics;
   ServiceOptions service_options = options.service;
   service_options.auth_token = *auth_token;
-  VitServiceImpl service(service_options, &metrics);
+  ServingContext serving(service_options, &metrics);
+  VitServiceImpl service(&serving);
   metrics.SetInFlightFn(
-      [&service] { return std::make_pair(service.in_flight(), service.open_streams()); });
+      [&serving, &service] { return std::make_pair(serving.in_flight(), service.open_streams()); });
 
   int port = 0;
   StatusOr<std::unique_ptr<grpc::Server>> server = StartGrpcServer(options, &service, &port);
@@ -252,12 +253,12 @@ int RunServer(const ServerOptions& options) {
   metrics.SetQueueDepthFn([pipeline] {
     return std::make_pair(pipeline->NumPreprocessQueued(), pipeline->NumBatchQueued());
   });
-  service.SetPipeline(pipeline);
+  serving.SetPipeline(pipeline);
   health.SetServing();
   LogStartupSummary(options, pipeline->model_info(), port, *metrics_port,
                     MillisecondsSince(load_start), !auth_token->empty());
 
-  Drain(options.shutdown, signal.get(), server->get(), &health, &service, pipeline);
+  Drain(options.shutdown, signal.get(), server->get(), &health, &serving, pipeline);
   // Before the pipeline goes: replies still in flight are written.
   if (*http_server) (*http_server)->Stop();
   metrics_http.Stop();

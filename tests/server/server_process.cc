@@ -14,7 +14,8 @@ bool ServerProcess::Start(const std::string& binary, const std::vector<std::stri
   all_args.insert(all_args.end(), args.begin(), args.end());
   if (!process_.Start(binary, all_args)) return false;
 
-  const std::regex listening(R"(vit-server listening on [^ ]+:(\d+), metrics port (-?\d+))");
+  const std::regex listening(
+      R"(vit-server listening on [^ ]+:(\d+), metrics port (-?\d+), http port (-?\d+))");
   std::smatch match;
   std::string matched_output;  // what `match` points into
   const bool found = process_.WaitForOutput(
@@ -26,6 +27,7 @@ bool ServerProcess::Start(const std::string& binary, const std::vector<std::stri
   if (!found) return false;
   port_ = std::stoi(match[1]);
   metrics_port_ = std::stoi(match[2]);
+  http_port_ = std::stoi(match[3]);
   return true;
 }
 
