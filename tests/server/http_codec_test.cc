@@ -145,7 +145,7 @@ TEST(InferRequestParserTest, BinaryBytesAreLengthPrefixed) {
 TEST(InferRequestParserTest, MalformedJsonIsRefused) {
   ExpectInvalid("", std::nullopt, "no JSON body");
   ExpectInvalid("{", std::nullopt, "malformed JSON");
-  ExpectInvalid("[1, 2]", std::nullopt, "must be a JSON object");
+  ExpectInvalid("[1, 2]", std::nullopt, "the top level must be an object");
   ExpectInvalid(R"({"inputs": [})", std::nullopt, "malformed JSON");
   ExpectInvalid(R"({"inputs": []} trailing)", std::nullopt, "after the top-level value");
   ExpectInvalid(R"({"id": 5, "inputs": []})", std::nullopt, "id must be a string");
@@ -159,6 +159,27 @@ TEST(InferRequestParserTest, MalformedJsonIsRefused) {
   ExpectInvalid(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1],
       "data": [1e39]}]})",
                 std::nullopt, "out of FP32's range");
+}
+
+// Found by fuzz_http_infer_request: a syntax error after the one field the
+// parser wanted from an object ("5 6") must be an error, not an abort.
+TEST(InferRequestParserTest, MalformedJsonAfterAFieldIsRefused) {
+  const std::string body = R"({"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1],
+      "parameters": {"binary_data_size": 5 6}}]})";
+  ExpectInvalid(body, body.size(), "malformed JSON");
+  ExpectInvalid(R"({"inputs": [{"name": "x", "shape": [1], "data": [1 2], "datatype": "FP32"}]})",
+                std::nullopt, "");
+}
+
+TEST(InferRequestParserTest, DataBeforeShapeIsReadOnceTheShapeIsKnown) {
+  StatusOr<ParsedInferRequest> parsed = ParseInferRequest(
+      R"({"inputs": [{"data": [[1, 2], [3, 4]], "name": "x", "datatype": "FP32", "shape": [2, 2]}]})",
+      std::nullopt);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(Floats(parsed->request.inputs[0]), (std::vector<float>{1, 2, 3, 4}));
+  ExpectInvalid(
+      R"({"inputs": [{"data": [1, 2, 3], "name": "x", "datatype": "FP32", "shape": [2]}]})",
+      std::nullopt, "more than 2 elements");
 }
 
 TEST(InferRequestParserTest, DeepNestingIsRefusedBeforeRecursing) {
