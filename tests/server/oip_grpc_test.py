@@ -249,7 +249,7 @@ class OipGrpcTest(unittest.TestCase):
     def setUpClass(cls):
         start_server(cls, ARGS.model_dir,
                      ["--max-batch-size", str(MAX_BATCH), "--max-queue-delay-microseconds",
-                      str(QUEUE_DELAY_US), "--preferred-batch-sizes", "4", "8"])
+                      str(QUEUE_DELAY_US), "--preferred-batch-sizes", "4,8"])
         cls.images = test_images()
 
     @classmethod
