@@ -72,7 +72,8 @@ class ServerProcess:
                     found.set()
             found.set()
 
-        threading.Thread(target=read, daemon=True).start()
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
         if not found.wait(60) or self.port is None:
             self.stop()
             raise RuntimeError("vit-server did not start:\n" + "".join(self.output))
@@ -81,7 +82,10 @@ class ServerProcess:
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(60)
+        code = self.process.wait(60)
+        self.reader.join(10)
+        self.process.stdout.close()
+        return code
 
 
 class Stubs:
