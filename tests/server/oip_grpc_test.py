@@ -296,12 +296,13 @@ class OipGrpcTest(unittest.TestCase):
         pb = self.s.pb
         self.assertTrue(self.s.oip.ServerLive(pb.ServerLiveRequest(), timeout=10).live)
         self.assertTrue(self.s.oip.ServerReady(pb.ServerReadyRequest(), timeout=10).ready)
-        ready = self.s.oip.ModelReady
-        self.assertTrue(ready(pb.ModelReadyRequest(name=self.model), timeout=10).ready)
-        self.assertTrue(ready(pb.ModelReadyRequest(name=self.model, version="1"), timeout=10).ready)
-        self.assertFalse(ready(pb.ModelReadyRequest(name=self.model, version="2"), timeout=10).ready)
-        self.assertFalse(ready(pb.ModelReadyRequest(name="no-such-model"), timeout=10).ready)
-        self.assertFalse(ready(pb.ModelReadyRequest(), timeout=10).ready)
+        ready = lambda **fields: self.s.oip.ModelReady(pb.ModelReadyRequest(**fields),
+                                                       timeout=10).ready
+        self.assertTrue(ready(name=self.model))
+        self.assertTrue(ready(name=self.model, version="1"))
+        self.assertFalse(ready(name=self.model, version="2"))
+        self.assertFalse(ready(name="no-such-model"))
+        self.assertFalse(ready())
 
     def test_server_metadata(self):
         metadata = self.s.oip.ServerMetadata(self.s.pb.ServerMetadataRequest(), timeout=10)
