@@ -20,6 +20,7 @@
 #include "server/metrics.h"
 #include "server/metrics_http_server.h"
 #include "server/model_adapters.h"
+#include "server/oip/grpc_inference_service.h"
 #include "server/shutdown_signal.h"
 #include "server/vit_service.h"
 
@@ -152,10 +153,12 @@ std::future<int> WatchTerminationSignals() {
   return signal;
 }
 
-// The gRPC server with vit.v1, health and reflection, listening; the bound
-// port in *port.
+// The gRPC server with vit.v1, the Open Inference Protocol, health and
+// reflection, listening; the bound port in *port.
 StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOptions& options,
-                                                        VitServiceImpl* service, int* port) {
+                                                        VitServiceImpl* service,
+                                                        oip::GrpcInferenceServiceImpl* oip_service,
+                                                        int* port) {
   auto credentials = MakeCredentials(options.security);
   if (!credentials.ok())
     return Status(credentials.status().code(), "TLS: " + credentials.status().message());
@@ -165,6 +168,7 @@ StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOptions& opt
   const std::string address = options.listen.host + ":" + std::to_string(options.listen.port);
   builder.AddListeningPort(address, *credentials, port);
   builder.RegisterService(service);
+  builder.RegisterService(oip_service);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.preprocess.max_image_bytes) +
                                    kMessageOverheadBytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -211,11 +215,13 @@ int RunServer(const ServerOptions& options) {
   service_options.auth_token = *auth_token;
   ServingContext serving(service_options, &metrics);
   VitServiceImpl service(&serving);
+  oip::GrpcInferenceServiceImpl oip_service(&serving);
   metrics.SetInFlightFn(
       [&serving, &service] { return std::make_pair(serving.in_flight(), service.open_streams()); });
 
   int port = 0;
-  StatusOr<std::unique_ptr<grpc::Server>> server = StartGrpcServer(options, &service, &port);
+  StatusOr<std::unique_ptr<grpc::Server>> server =
+      StartGrpcServer(options, &service, &oip_service, &port);
   if (!server.ok()) {
     spdlog::error("{}", server.status().message());
     return 1;

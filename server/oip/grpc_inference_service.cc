@@ -1,0 +1,209 @@
+#include "server/oip/grpc_inference_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <utility>
+
+#include "rpc/status_mapping.h"
+#include "server/oip/grpc_metadata_conversion.h"
+#include "server/oip/grpc_stream_infer_reactor.h"
+#include "server/oip/grpc_tensor_conversion.h"
+#include "server/oip/model_metadata.h"
+#include "server/request_conversion.h"
+
+namespace vit::server::oip {
+namespace {
+
+constexpr const char* kProtocol = "oip-grpc";
+
+using StreamReactor =
+    grpc::ServerBidiReactor<inference::ModelInferRequest, inference::ModelStreamInferResponse>;
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
+                                    const grpc::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
+// Answers a ModelStreamInfer call with `status` before reading anything.
+class RejectedStreamReactor final : public StreamReactor {
+ public:
+  explicit RejectedStreamReactor(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+// The pipeline serving model `name` (version `version`), or the error of a
+// model RPC: UNAVAILABLE while loading, NOT_FOUND for another model.
+StatusOr<InferencePipeline*> ServedModel(const ServingContext& serving, const std::string& name,
+                                         const std::string& version) {
+  InferencePipeline* pipeline = serving.pipeline();
+  if (pipeline == nullptr)
+    return UnavailableError("model is loading; the server is not serving yet");
+  VIT_RETURN_IF_ERROR(CheckModelAndVersion(name, version, pipeline->model_info()));
+  return pipeline;
+}
+
+}  // namespace
+
+GrpcInferenceServiceImpl::GrpcInferenceServiceImpl(ServingContext* serving)
+    : serving_(serving), runner_(serving) {}
+
+grpc::Status GrpcInferenceServiceImpl::Authenticate(const char* method,
+                                                    const grpc::CallbackServerContext& context) {
+  grpc::Status status = serving_->auth().Check(context);
+  if (!status.ok())
+    serving_->RecordUnauthenticated(kProtocol, method, context.peer(), status.error_message());
+  return status;
+}
+
+void GrpcInferenceServiceImpl::RecordRejected(const char* method, const std::string& peer,
+                                              size_t bytes, const Status& status) {
+  serving_->Enter();  // Record() ends an Enter(), whatever it answered
+  CallRecord record;
+  record.protocol = kProtocol;
+  record.method = method;
+  record.peer = peer;
+  record.bytes = bytes;
+  record.status = status;
+  serving_->Record(record);
+}
+
+grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ServerLive(
+    grpc::CallbackServerContext* context, const inference::ServerLiveRequest* /*request*/,
+    inference::ServerLiveResponse* response) {
+  response->set_live(true);
+  return FinishNow(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ServerReady(
+    grpc::CallbackServerContext* context, const inference::ServerReadyRequest* /*request*/,
+    inference::ServerReadyResponse* response) {
+  response->set_ready(serving_->pipeline() != nullptr);
+  return FinishNow(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelReady(
+    grpc::CallbackServerContext* context, const inference::ModelReadyRequest* request,
+    inference::ModelReadyResponse* response) {
+  // An unknown model is not ready; that is an answer, not an error.
+  response->set_ready(ServedModel(*serving_, request->name(), request->version()).ok());
+  return FinishNow(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ServerMetadata(
+    grpc::CallbackServerContext* context, const inference::ServerMetadataRequest* /*request*/,
+    inference::ServerMetadataResponse* response) {
+  if (grpc::Status status = Authenticate("ServerMetadata", *context); !status.ok())
+    return FinishNow(context, status);
+  FillServerMetadata(DescribeServer(), response);
+  return FinishNow(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelMetadata(
+    grpc::CallbackServerContext* context, const inference::ModelMetadataRequest* request,
+    inference::ModelMetadataResponse* response) {
+  if (grpc::Status status = Authenticate("ModelMetadata", *context); !status.ok())
+    return FinishNow(context, status);
+  StatusOr<InferencePipeline*> pipeline =
+      ServedModel(*serving_, request->name(), request->version());
+  if (pipeline.ok()) FillModelMetadata(DescribeModel((*pipeline)->model_info()), response);
+  return FinishNow(context, rpc::ToGrpcStatus(pipeline.status()));
+}
+
+grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelConfig(
+    grpc::CallbackServerContext* context, const inference::ModelConfigRequest* request,
+    inference::ModelConfigResponse* response) {
+  if (grpc::Status status = Authenticate("ModelConfig", *context); !status.ok())
+    return FinishNow(context, status);
+  StatusOr<InferencePipeline*> pipeline =
+      ServedModel(*serving_, request->name(), request->version());
+  if (pipeline.ok()) {
+    FillModelConfig(DescribeModelConfig((*pipeline)->model_info(), (*pipeline)->options()),
+                    response->mutable_config());
+  }
+  return FinishNow(context, rpc::ToGrpcStatus(pipeline.status()));
+}
+
+grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelStatistics(
+    grpc::CallbackServerContext* context, const inference::ModelStatisticsRequest* request,
+    inference::ModelStatisticsResponse* response) {
+  if (grpc::Status status = Authenticate("ModelStatistics", *context); !status.ok())
+    return FinishNow(context, status);
+  InferencePipeline* pipeline = serving_->pipeline();
+  Status status;
+  if (pipeline == nullptr) {
+    status = UnavailableError("model is loading; the server is not serving yet");
+  } else if (!request->name().empty()) {  // empty = every model: the one served
+    status = CheckModelAndVersion(request->name(), request->version(), pipeline->model_info());
+  }
+  if (status.ok()) {
+    FillModelStatistics(pipeline->model_info().id, kModelVersion, pipeline->statistics().Snapshot(),
+                        response->add_model_stats());
+  }
+  return FinishNow(context, rpc::ToGrpcStatus(status));
+}
+
+void GrpcInferenceServiceImpl::StartInfer(const char* method, const std::string& peer,
+                                          int64_t deadline_micros,
+                                          const inference::ModelInferRequest& request,
+                                          inference::ModelInferResponse* response,
+                                          std::function<void(const Status&)> done) {
+  auto converted = std::make_shared<InferRequest>();
+  Status status = FromGrpcRequest(request, converted.get());
+  if (!status.ok()) {
+    RecordRejected(method, peer, request.ByteSizeLong(), status);
+    done(status);
+    return;
+  }
+  CallInfo call;
+  call.protocol = kProtocol;
+  call.method = method;
+  call.peer = peer;
+  call.deadline_micros = deadline_micros;
+  const bool raw = UsesRawContents(request);
+  const InferRequest& converted_ref = *converted;
+  // `converted` rides along in the callback: its views must outlive the run.
+  runner_.Infer(converted_ref, call,
+                [converted = std::move(converted), raw, response, done = std::move(done)](
+                    const Status& status, InferResponse result) {
+                  if (status.ok()) ToGrpcResponse(result, raw, response);
+                  done(status);
+                });
+}
+
+grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelInfer(
+    grpc::CallbackServerContext* context, const inference::ModelInferRequest* request,
+    inference::ModelInferResponse* response) {
+  if (grpc::Status status = Authenticate("ModelInfer", *context); !status.ok())
+    return FinishNow(context, status);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  InferencePipeline* pipeline = serving_->pipeline();
+  const int64_t deadline = pipeline != nullptr ? DeadlineMicros(*context, pipeline->clock()) : 0;
+  StartInfer("ModelInfer", context->peer(), deadline, *request, response,
+             [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
+  return reactor;
+}
+
+grpc::ServerBidiReactor<inference::ModelInferRequest, inference::ModelStreamInferResponse>*
+GrpcInferenceServiceImpl::ModelStreamInfer(grpc::CallbackServerContext* context) {
+  if (grpc::Status status = Authenticate("ModelStreamInfer", *context); !status.ok())
+    return new RejectedStreamReactor(status);
+  const int max_streams = serving_->options().max_streams;
+  const int64_t open_before = open_streams_++;
+  if (max_streams > 0 && open_before >= max_streams) {
+    --open_streams_;
+    if (Metrics* metrics = serving_->metrics())
+      metrics->CountRequest(kProtocol, "ModelStreamInfer", "RESOURCE_EXHAUSTED");
+    spdlog::warn("{} ModelStreamInfer peer={} status=RESOURCE_EXHAUSTED: {} streams open",
+                 kProtocol, context->peer(), max_streams);
+    return new RejectedStreamReactor(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "the server has " + std::to_string(max_streams) +
+                         " ModelStreamInfer calls open (--max-streams); retry later"));
+  }
+  return new GrpcStreamInferReactor(this, context);  // calls OnStreamClosed() when done
+}
+
+}  // namespace vit::server::oip
