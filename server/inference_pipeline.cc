@@ -189,13 +189,14 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
   if (metrics_ != nullptr) metrics_->ObserveBatch(n, inference_us);
 
   // Tasks left unfinished by an exception below are failed by ~Task.
+  if (!status.ok()) {
+    for (auto& task : batch) task->Fail(status);
+    return;
+  }
+  std::vector<InferenceResult> results(n);
   for (int i = 0; i < n; ++i) {
-    Task& task = *batch[i];
-    if (!status.ok()) {
-      task.Fail(status);
-      continue;
-    }
-    InferenceResult result;
+    const Task& task = *batch[i];
+    InferenceResult& result = results[i];
     if (task.request.top_k > 0) {
       result.top_k = TopKSoftmax(batch_logits_.data() + static_cast<size_t>(i) * info.num_classes,
                                  info.num_classes, task.request.top_k);
@@ -212,10 +213,11 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
     result.preprocess_us = task.preprocess_us;
     result.inference_us = inference_us;
     result.batch_size = n;
-    task.Finish(Status::Ok(), std::move(result));
   }
-  if (status.ok())
-    statistics_.RecordExecution(n, start - gather_start, inference_us, clock_->NowMicros() - end);
+  // Recorded before any caller is answered, so a caller's next statistics
+  // call sees this run.
+  statistics_.RecordExecution(n, start - gather_start, inference_us, clock_->NowMicros() - end);
+  for (int i = 0; i < n; ++i) batch[i]->Finish(Status::Ok(), std::move(results[i]));
 }
 
 void InferencePipeline::Stop(bool drain) {

@@ -232,7 +232,7 @@ int RunServer(const ServerOptions& options) {
   VitServiceImpl service(&serving);
   oip::GrpcInferenceServiceImpl oip_service(&serving);
   metrics.SetInFlightFn(
-      [&serving, &service] { return std::make_pair(serving.in_flight(), service.open_streams()); });
+      [&serving] { return std::make_pair(serving.in_flight(), serving.open_streams()); });
 
   int port = 0;
   StatusOr<std::unique_ptr<grpc::Server>> server =

@@ -59,6 +59,19 @@ void ServingContext::Record(const CallRecord& call) {
   }
 }
 
+Status ServingContext::OpenStream(const char* protocol, const char* method,
+                                  const std::string& peer) {
+  const int limit = options_.max_streams;
+  const int64_t before = open_streams_++;
+  if (limit <= 0 || before < limit) return Status::Ok();
+  --open_streams_;
+  if (metrics_ != nullptr) metrics_->CountRequest(protocol, method, "RESOURCE_EXHAUSTED");
+  spdlog::warn("{} {} peer={} status=RESOURCE_EXHAUSTED: {} streams open", protocol, method, peer,
+               limit);
+  return ResourceExhaustedError("the server has " + std::to_string(limit) +
+                                " streaming calls open (--max-streams); retry later");
+}
+
 void ServingContext::RecordUnauthenticated(const char* protocol, const char* method,
                                            const std::string& peer, const std::string& message) {
   if (metrics_ != nullptr) metrics_->CountRequest(protocol, method, "UNAUTHENTICATED");

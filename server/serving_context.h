@@ -70,6 +70,14 @@ class ServingContext {
   void RecordUnauthenticated(const char* protocol, const char* method, const std::string& peer,
                              const std::string& message);
 
+  /// Opens a streaming call (ClassifyStream, ModelStreamInfer: one count
+  /// over both protocols); RESOURCE_EXHAUSTED (counted and logged) when
+  /// --max-streams are already open. On OK, CloseStream() must follow.
+  Status OpenStream(const char* protocol, const char* method, const std::string& peer);
+  void CloseStream() { --open_streams_; }
+  /// Streaming calls open now, over every protocol.
+  int64_t open_streams() const { return open_streams_.load(); }
+
   /// Images accepted and not yet answered.
   int64_t in_flight() const { return in_flight_.load(); }
   /// Calls answered so far (any status).
@@ -83,6 +91,7 @@ class ServingContext {
   std::atomic<bool> shutting_down_{false};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> answered_{0};
+  std::atomic<int64_t> open_streams_{0};
 };
 
 }  // namespace vit::server

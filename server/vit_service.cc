@@ -137,18 +137,8 @@ grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyStreamResponse>*
 VitServiceImpl::ClassifyStream(grpc::CallbackServerContext* context) {
   if (grpc::Status status = Authenticate("ClassifyStream", *context); !status.ok())
     return new RejectedStreamReactor(status);
-  const int64_t open_before = open_streams_++;
-  if (options().max_streams > 0 && open_before >= options().max_streams) {
-    --open_streams_;
-    if (Metrics* metrics = serving_->metrics())
-      metrics->CountRequest("vit", "ClassifyStream", "RESOURCE_EXHAUSTED");
-    spdlog::warn("ClassifyStream peer={} status=RESOURCE_EXHAUSTED: {} streams open",
-                 context->peer(), options().max_streams);
-    return new RejectedStreamReactor(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     "the server has " + std::to_string(options().max_streams) +
-                         " ClassifyStream calls open (--max-streams); retry later"));
-  }
+  if (Status opened = serving_->OpenStream("vit", "ClassifyStream", context->peer()); !opened.ok())
+    return new RejectedStreamReactor(rpc::ToGrpcStatus(opened));
   return new ClassifyStreamReactor(this, context);  // calls OnStreamClosed() when done
 }
 

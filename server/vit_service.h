@@ -73,10 +73,10 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
   int64_t in_flight() const { return serving_->in_flight(); }
   /// Requests answered so far (any status).
   int64_t answered() const { return serving_->answered(); }
-  /// ClassifyStream calls open now.
-  int64_t open_streams() const { return open_streams_.load(); }
+  /// Streaming calls open now (both protocols').
+  int64_t open_streams() const { return serving_->open_streams(); }
   /// Called by a stream's reactor when gRPC is done with it.
-  void OnStreamClosed() { --open_streams_; }
+  void OnStreamClosed() { serving_->CloseStream(); }
 
  private:
   // Sets up the pipeline request once the common checks passed; an error
@@ -95,7 +95,6 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
 
   std::unique_ptr<ServingContext> owned_serving_;  // the second constructor's
   ServingContext* const serving_;
-  std::atomic<int64_t> open_streams_{0};
 };
 
 }  // namespace vit::server

@@ -191,19 +191,9 @@ grpc::ServerBidiReactor<inference::ModelInferRequest, inference::ModelStreamInfe
 GrpcInferenceServiceImpl::ModelStreamInfer(grpc::CallbackServerContext* context) {
   if (grpc::Status status = Authenticate("ModelStreamInfer", *context); !status.ok())
     return new RejectedStreamReactor(status);
-  const int max_streams = serving_->options().max_streams;
-  const int64_t open_before = open_streams_++;
-  if (max_streams > 0 && open_before >= max_streams) {
-    --open_streams_;
-    if (Metrics* metrics = serving_->metrics())
-      metrics->CountRequest(kProtocol, "ModelStreamInfer", "RESOURCE_EXHAUSTED");
-    spdlog::warn("{} ModelStreamInfer peer={} status=RESOURCE_EXHAUSTED: {} streams open",
-                 kProtocol, context->peer(), max_streams);
-    return new RejectedStreamReactor(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     "the server has " + std::to_string(max_streams) +
-                         " ModelStreamInfer calls open (--max-streams); retry later"));
-  }
+  if (Status opened = serving_->OpenStream(kProtocol, "ModelStreamInfer", context->peer());
+      !opened.ok())
+    return new RejectedStreamReactor(rpc::ToGrpcStatus(opened));
   return new GrpcStreamInferReactor(this, context);  // calls OnStreamClosed() when done
 }
 

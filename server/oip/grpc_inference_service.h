@@ -69,10 +69,8 @@ class GrpcInferenceServiceImpl final : public inference::GRPCInferenceService::C
                   inference::ModelInferResponse* response, std::function<void(const Status&)> done);
 
   ServingContext* serving() const { return serving_; }
-  /// ModelStreamInfer calls open now.
-  int64_t open_streams() const { return open_streams_.load(); }
   /// Called by a stream's reactor when gRPC is done with it.
-  void OnStreamClosed() { --open_streams_; }
+  void OnStreamClosed() { serving_->CloseStream(); }
 
  private:
   // OK, or UNAUTHENTICATED (counted and logged) when the call lacks the token.
@@ -83,7 +81,6 @@ class GrpcInferenceServiceImpl final : public inference::GRPCInferenceService::C
 
   ServingContext* const serving_;
   InferenceRunner runner_;
-  std::atomic<int64_t> open_streams_{0};
 };
 
 }  // namespace vit::server::oip
