@@ -1,0 +1,145 @@
+#include "model/fast/quantize_kernels.h"
+
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "model/fast/fast_kernels.h"
+
+namespace vit::fast {
+namespace {
+
+// Rows of `dim` values per parallel task: about 64 KiB of input.
+int64_t GrainRows(int64_t dim) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, dim)); }
+
+float Bf16ToFloat(uint16_t bits) {
+  const uint32_t wide = uint32_t{bits} << 16;
+  float f;
+  std::memcpy(&f, &wide, sizeof(f));
+  return f;
+}
+
+// 127 / max|y|, or 0 for an all-zero row (which then quantizes to zeros).
+float InverseStep(float absmax) { return absmax > 0.f ? 127.f / absmax : 0.f; }
+
+int8_t QuantizeValue(float y, float inv) {
+  const float r = std::nearbyint(y * inv);  // round half to even (default rounding mode)
+  return static_cast<int8_t>(std::clamp(r, -127.f, 127.f));
+}
+
+void QuantizeRowPortable(const float* y, int64_t dim, int8_t* q, float* scale) {
+  float absmax = 0.f;
+  for (int64_t i = 0; i < dim; ++i) absmax = std::max(absmax, std::fabs(y[i]));
+  const float inv = InverseStep(absmax);
+  for (int64_t i = 0; i < dim; ++i) q[i] = QuantizeValue(y[i], inv);
+  *scale = absmax / 127.f;
+}
+
+#define VIT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+// The maskz_ forms with every lane set: the plain intrinsics pass an
+// "undefined" register that gcc 12 reports as maybe-uninitialized.
+constexpr __mmask16 kAll = 0xffff;
+
+// Horizontal max through memory (gcc 12's _mm512_reduce_* trip -Wuninitialized).
+VIT_AVX512 float MaxLanes(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  float m = 0.f;
+  for (float f : lanes) m = std::max(m, f);
+  return m;
+}
+
+VIT_AVX512 void QuantizeRowF32Avx512(const float* x, int64_t dim, int8_t* q, float* scale) {
+  const int64_t vec = dim / 16 * 16;
+  __m512 vmax = _mm512_setzero_ps();
+  for (int64_t i = 0; i < vec; i += 16)
+    vmax = _mm512_maskz_max_ps(kAll, vmax, _mm512_abs_ps(_mm512_loadu_ps(x + i)));
+  float absmax = MaxLanes(vmax);
+  for (int64_t i = vec; i < dim; ++i) absmax = std::max(absmax, std::fabs(x[i]));
+  const float inv = InverseStep(absmax);
+  const __m512 vinv = _mm512_set1_ps(inv);
+  for (int64_t i = 0; i < vec; i += 16) {
+    // |x * inv| <= 127, so the saturating narrow never clips; cvtps rounds
+    // half to even under the default MXCSR, like std::nearbyint.
+    const __m512i r = _mm512_maskz_cvtps_epi32(kAll, _mm512_mul_ps(_mm512_loadu_ps(x + i), vinv));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_maskz_cvtsepi32_epi8(kAll, r));
+  }
+  for (int64_t i = vec; i < dim; ++i) q[i] = QuantizeValue(x[i], inv);
+  *scale = absmax / 127.f;
+}
+
+VIT_AVX512 void Bf16RowToFloatAvx512(const uint16_t* x, int64_t dim, float* y) {
+  const int64_t vec = dim / 16 * 16;
+  for (int64_t i = 0; i < vec; i += 16) {
+    const __m512i wide = _mm512_maskz_cvtepu16_epi32(
+        kAll, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)));
+    _mm512_storeu_ps(y + i, _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll, wide, 16)));
+  }
+  for (int64_t i = vec; i < dim; ++i) y[i] = Bf16ToFloat(x[i]);
+}
+
+bool HasAvx512() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl");
+  return has;
+}
+
+}  // namespace
+
+void QuantizeRowReference(const float* y, int64_t dim, int8_t* q, float* scale) {
+  QuantizeRowPortable(y, dim, q, scale);
+}
+
+void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
+  const bool simd = HasAvx512();
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      if (simd) {
+        QuantizeRowF32Avx512(x + r * dim, dim, q + r * dim, scales + r);
+      } else {
+        QuantizeRowPortable(x + r * dim, dim, q + r * dim, scales + r);
+      }
+    }
+  });
+}
+
+void QuantizeRowsBf16(const uint16_t* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
+  const bool simd = HasAvx512();
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    // Each row widened to float32 once; it stays in L1 for both passes.
+    std::vector<float> row(static_cast<size_t>(dim));
+    for (int64_t r = begin; r < end; ++r) {
+      if (simd) {
+        Bf16RowToFloatAvx512(x + r * dim, dim, row.data());
+        QuantizeRowF32Avx512(row.data(), dim, q + r * dim, scales + r);
+        continue;
+      }
+      for (int64_t i = 0; i < dim; ++i) row[i] = Bf16ToFloat(x[r * dim + i]);
+      QuantizeRowPortable(row.data(), dim, q + r * dim, scales + r);
+    }
+  });
+}
+
+void LayerNormQuantize(const float* x, int64_t rows, int64_t dim, const float* gamma,
+                       const float* beta, float eps, int8_t* q, float* scales) {
+  const bool simd = HasAvx512();
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    // The normalized row stays in L1 between the two passes over it.
+    std::vector<float> y(static_cast<size_t>(dim));
+    for (int64_t r = begin; r < end; ++r) {
+      LayerNormRow(x + r * dim, dim, gamma, beta, eps, y.data());
+      if (simd) {
+        QuantizeRowF32Avx512(y.data(), dim, q + r * dim, scales + r);
+      } else {
+        QuantizeRowPortable(y.data(), dim, q + r * dim, scales + r);
+      }
+    }
+  });
+}
+
+}  // namespace vit::fast
