@@ -26,12 +26,13 @@ dnnl::memory::desc Plain(bool three_d, int64_t rows, int64_t cols, dt type) {
 }  // namespace
 
 FastLinear::FastLinear(const at::Tensor& weight, const at::Tensor& bias, dt src_dt, dt dst_dt,
-                       Epilogue epilogue, int64_t hint_rows)
+                       Epilogue epilogue, int64_t hint_rows, int32_t src_zero_point)
     : in_(weight.size(1)),
       out_(weight.size(0)),
       src_dt_(src_dt),
       dst_dt_(dst_dt),
-      epilogue_(epilogue) {
+      epilogue_(epilogue),
+      src_zero_point_(src_zero_point) {
   TORCH_CHECK(weight.dim() == 2 && weight.scalar_type() == at::kFloat,
               "FastLinear: expected a float32 [out, in] weight, got ", weight.sizes(), " ",
               weight.scalar_type());
@@ -75,6 +76,8 @@ dnnl::primitive_attr FastLinear::MakeAttr(int64_t rows) const {
     // is a post-op, not the matmul's bias, because oneDNN 2.x adds that one
     // before the output scales, where a per-row scale would scale it too.
     attr.set_output_scales(/*mask=*/1 << 2, weight_scales_);  // per output channel
+    // oneDNN subtracts the zero point's product with the weight's column sums.
+    if (src_zero_point_ != 0) attr.set_zero_points(DNNL_ARG_SRC, /*mask=*/0, {src_zero_point_});
     post_ops.append_binary(dnnl::algorithm::binary_mul, Plain(true, rows, 1, dt::f32));
     if (bias_) post_ops.append_binary(dnnl::algorithm::binary_add, bias_.get_desc());
   }

@@ -35,12 +35,15 @@ class FastLinear {
  public:
   /// `weight` [out, in] and `bias` [out] (undefined: none) are float32 and
   /// only read here. The input has `src_dt`, which is also the weights' dtype
-  /// (f32, bf16, or s8: then the weight is quantized per output channel); the
-  /// output has `dst_dt` (f32 or bf16). `hint_rows` picks the packed layout.
+  /// (f32, bf16, or s8 / u8: then the weight is quantized per output channel
+  /// to s8); the output has `dst_dt` (f32 or bf16). `hint_rows` picks the
+  /// packed layout. A u8 input has `src_zero_point` (row r's values are
+  /// row_scales[r] * (q - src_zero_point)); default 0.
   FastLinear(const at::Tensor& weight, const at::Tensor& bias, dnnl::memory::data_type src_dt,
-             dnnl::memory::data_type dst_dt, Epilogue epilogue, int64_t hint_rows);
+             dnnl::memory::data_type dst_dt, Epilogue epilogue, int64_t hint_rows,
+             int32_t src_zero_point = 0);
 
-  /// src [rows, in] -> dst [rows, out], both dense row-major. An s8 layer
+  /// src [rows, in] -> dst [rows, out], both dense row-major. An s8 / u8 layer
   /// needs `row_scales` [rows] (src row r is row_scales[r] * its int8 values);
   /// float layers ignore it.
   void Run(const void* src, void* dst, int64_t rows, const float* row_scales = nullptr);
@@ -61,7 +64,9 @@ class FastLinear {
     dnnl::memory row_scales;                     // s8 layers: the [1, rows, 1] binary_mul operand
     std::unordered_map<int, dnnl::memory> args;  // execute() arguments, built once
   };
-  bool quantized() const { return src_dt_ == dnnl::memory::data_type::s8; }
+  bool quantized() const {
+    return src_dt_ == dnnl::memory::data_type::s8 || src_dt_ == dnnl::memory::data_type::u8;
+  }
   dnnl::primitive_attr MakeAttr(int64_t rows) const;
   dnnl::matmul::primitive_desc MakePrimitiveDesc(int64_t rows,
                                                  const dnnl::memory::desc& weights) const;
@@ -72,6 +77,7 @@ class FastLinear {
   dnnl::memory::data_type src_dt_;
   dnnl::memory::data_type dst_dt_;
   Epilogue epilogue_;
+  int32_t src_zero_point_;
   dnnl::memory weights_;
   dnnl::memory bias_;                 // empty when the layer has no bias
   std::vector<float> weight_scales_;  // s8 layers: one per output channel

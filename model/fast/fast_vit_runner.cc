@@ -147,7 +147,9 @@ void FastVitRunner::PackBlock(WeightStore& weights, int index) {
   b.fc1 = std::make_unique<FastLinear>(weights.Take(p + "mlp.fc1.weight"),
                                        weights.Take(p + "mlp.fc1.bias"), linear_dt_, act_dt_,
                                        Epilogue::kGelu, rows);
-  b.fc2 = PackResidualLinear(weights, p + "mlp.fc2", p + "ls2.gamma", rows);
+  // fc2 reads GELU's output: u8 with a zero point (quantize_kernels.h).
+  b.fc2 =
+      PackResidualLinear(weights, p + "mlp.fc2", p + "ls2.gamma", rows, int8_ ? kGeluZeroPoint : 0);
   for (auto* l : {b.qkv.get(), b.proj.get(), b.fc1.get(), b.fc2.get()})
     packed_bytes_ += l->packed_bytes();
   // glibc keeps freed heap memory resident; hand it back so the next block's
@@ -159,7 +161,7 @@ void FastVitRunner::PackBlock(WeightStore& weights, int index) {
 std::unique_ptr<FastLinear> FastVitRunner::PackResidualLinear(WeightStore& weights,
                                                               const std::string& layer,
                                                               const std::string& layer_scale,
-                                                              int64_t rows) {
+                                                              int64_t rows, int32_t zero_point) {
   at::Tensor w = weights.Take(layer + ".weight"), bias = weights.Take(layer + ".bias");
   // LayerScale folded into the projection: dst += (x W^T + b) * gamma.
   if (config_.layer_scale) {
@@ -167,7 +169,8 @@ std::unique_ptr<FastLinear> FastVitRunner::PackResidualLinear(WeightStore& weigh
     w = ScaleRows(w, 0, dim_, gamma);
     bias = ScaleRows(bias, 0, dim_, gamma);
   }
-  return std::make_unique<FastLinear>(w, bias, linear_dt_, dt::f32, Epilogue::kAccumulate, rows);
+  return std::make_unique<FastLinear>(w, bias, zero_point != 0 ? dt::u8 : linear_dt_, dt::f32,
+                                      Epilogue::kAccumulate, rows, zero_point);
 }
 
 void FastVitRunner::KeepHead(WeightStore& weights) {
@@ -213,9 +216,16 @@ FastVitRunner::LinearInput FastVitRunner::Normalized(const std::vector<float>& g
 }
 
 FastVitRunner::LinearInput FastVitRunner::AsLinearInput(const void* activation, int64_t rows,
-                                                        int64_t dim) {
+                                                        int64_t dim, int32_t zero_point) {
   if (!int8_) return {activation, nullptr};
-  if (act_dt_ == dt::bf16) {
+  auto* u8 = reinterpret_cast<uint8_t*>(quantized_.data());
+  if (zero_point != 0 && act_dt_ == dt::bf16) {
+    QuantizeRowsU8Bf16(static_cast<const uint16_t*>(activation), rows, dim, zero_point, u8,
+                       row_scales_.data());
+  } else if (zero_point != 0) {
+    QuantizeRowsU8(static_cast<const float*>(activation), rows, dim, zero_point, u8,
+                   row_scales_.data());
+  } else if (act_dt_ == dt::bf16) {
     QuantizeRowsBf16(static_cast<const uint16_t*>(activation), rows, dim, quantized_.data(),
                      row_scales_.data());
   } else {
@@ -237,7 +247,7 @@ void FastVitRunner::RunBlock(Block& b, int64_t batch) {
   b.proj->Run(in.data, x_.data(), rows, in.row_scales);  // x += proj(attn)
   in = Normalized(b.norm2_weight, b.norm2_bias, rows);
   b.fc1->Run(in.data, hidden, rows, in.row_scales);
-  in = AsLinearInput(hidden, rows, hidden_);
+  in = AsLinearInput(hidden, rows, hidden_, kGeluZeroPoint);
   b.fc2->Run(in.data, x_.data(), rows, in.row_scales);  // x += fc2(gelu(fc1(.)))
 }
 

@@ -31,7 +31,8 @@ enum class Precision {
   kBf16,
   /// The linear layers (patch embedding, qkv, proj, fc1, fc2) in int8: s8
   /// weights quantized per output channel once, s8 inputs quantized per
-  /// token at run time (fused into the LayerNorm that produces them), s32
+  /// token at run time (fused into the LayerNorm that produces them; fc2's,
+  /// GELU's output, u8 with a zero point), s32
   /// accumulation, float dequantization in the matmul's epilogue. LayerNorm,
   /// attention, softmax, GELU and the residual stream stay as in kBf16 (fp32
   /// on a CPU without bf16); the head stays float32. Needs VNNI or AMX-INT8
@@ -78,8 +79,10 @@ class FastVitRunner {
   void PackBlock(WeightStore& weights, int index);
   /// A projection that adds into the residual stream (attn.proj, mlp.fc2),
   /// with its LayerScale `layer_scale` folded in when the config has one.
+  /// `zero_point` != 0: an int8 layer whose input is u8 with that zero point.
   std::unique_ptr<FastLinear> PackResidualLinear(WeightStore& weights, const std::string& layer,
-                                                 const std::string& layer_scale, int64_t rows);
+                                                 const std::string& layer_scale, int64_t rows,
+                                                 int32_t zero_point = 0);
   void KeepHead(WeightStore& weights);
   void Reserve(int64_t batch);
   /// What a linear layer reads: its input, and for kInt8 the row scales.
@@ -91,8 +94,9 @@ class FastVitRunner {
   LinearInput Normalized(const std::vector<float>& gamma, const std::vector<float>& beta,
                          int64_t rows);
   /// An activation [rows, dim] of act_dt_ as a linear layer's input
-  /// (quantized for kInt8, else as it is).
-  LinearInput AsLinearInput(const void* activation, int64_t rows, int64_t dim);
+  /// (quantized for kInt8: s8, or u8 with `zero_point` != 0; else as it is).
+  LinearInput AsLinearInput(const void* activation, int64_t rows, int64_t dim,
+                            int32_t zero_point = 0);
   void RunBlock(Block& block, int64_t batch);
   Outputs RunHead(int64_t batch);
 

@@ -39,6 +39,27 @@ void QuantizeRowPortable(const float* y, int64_t dim, int8_t* q, float* scale) {
   *scale = absmax / 127.f;
 }
 
+// 1 / scale of the u8 quantization, and the scale (0 for an all-zero row).
+float U8Scale(float lo, float hi, int32_t zero_point) {
+  return std::max(
+      {hi / static_cast<float>(255 - zero_point), -lo / static_cast<float>(zero_point), 0.f});
+}
+
+void QuantizeRowU8Portable(const float* y, int64_t dim, int32_t zero_point, uint8_t* q,
+                           float* scale) {
+  float lo = 0.f, hi = 0.f;
+  for (int64_t i = 0; i < dim; ++i) {
+    lo = std::min(lo, y[i]);
+    hi = std::max(hi, y[i]);
+  }
+  const float s = U8Scale(lo, hi, zero_point);
+  const float inv = s > 0.f ? 1.f / s : 0.f;
+  const float zp = static_cast<float>(zero_point);
+  for (int64_t i = 0; i < dim; ++i)
+    q[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(y[i] * inv) + zp, 0.f, 255.f));
+  *scale = s;
+}
+
 #define VIT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
 
 // The maskz_ forms with every lane set: the plain intrinsics pass an
@@ -83,6 +104,36 @@ VIT_AVX512 void Bf16RowToFloatAvx512(const uint16_t* x, int64_t dim, float* y) {
   for (int64_t i = vec; i < dim; ++i) y[i] = Bf16ToFloat(x[i]);
 }
 
+VIT_AVX512 void QuantizeRowU8Avx512(const float* x, int64_t dim, int32_t zero_point, uint8_t* q,
+                                    float* scale) {
+  const int64_t vec = dim / 16 * 16;
+  __m512 vlo = _mm512_setzero_ps(), vhi = _mm512_setzero_ps();
+  for (int64_t i = 0; i < vec; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    vlo = _mm512_maskz_min_ps(kAll, vlo, v);
+    vhi = _mm512_maskz_max_ps(kAll, vhi, v);
+  }
+  // The lowest value is the negated largest of -x.
+  float lo = -MaxLanes(_mm512_sub_ps(_mm512_setzero_ps(), vlo)), hi = MaxLanes(vhi);
+  for (int64_t i = vec; i < dim; ++i) {
+    lo = std::min(lo, x[i]);
+    hi = std::max(hi, x[i]);
+  }
+  const float s = U8Scale(lo, hi, zero_point);
+  const float inv = s > 0.f ? 1.f / s : 0.f;
+  const __m512 vinv = _mm512_set1_ps(inv);
+  const __m512i vzp = _mm512_set1_epi32(zero_point), zero = _mm512_setzero_si512();
+  for (int64_t i = 0; i < vec; i += 16) {
+    __m512i r = _mm512_maskz_cvtps_epi32(kAll, _mm512_mul_ps(_mm512_loadu_ps(x + i), vinv));
+    r = _mm512_maskz_max_epi32(kAll, _mm512_add_epi32(r, vzp), zero);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_maskz_cvtusepi32_epi8(kAll, r));
+  }
+  const float zp = static_cast<float>(zero_point);
+  for (int64_t i = vec; i < dim; ++i)
+    q[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(x[i] * inv) + zp, 0.f, 255.f));
+  *scale = s;
+}
+
 bool HasAvx512() {
   static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vl");
@@ -93,6 +144,42 @@ bool HasAvx512() {
 
 void QuantizeRowReference(const float* y, int64_t dim, int8_t* q, float* scale) {
   QuantizeRowPortable(y, dim, q, scale);
+}
+
+void QuantizeRowReferenceU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q,
+                            float* scale) {
+  QuantizeRowU8Portable(y, dim, zero_point, q, scale);
+}
+
+void QuantizeRowsU8(const float* x, int64_t rows, int64_t dim, int32_t zero_point, uint8_t* q,
+                    float* scales) {
+  const bool simd = HasAvx512();
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      if (simd) {
+        QuantizeRowU8Avx512(x + r * dim, dim, zero_point, q + r * dim, scales + r);
+      } else {
+        QuantizeRowU8Portable(x + r * dim, dim, zero_point, q + r * dim, scales + r);
+      }
+    }
+  });
+}
+
+void QuantizeRowsU8Bf16(const uint16_t* x, int64_t rows, int64_t dim, int32_t zero_point,
+                        uint8_t* q, float* scales) {
+  const bool simd = HasAvx512();
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    std::vector<float> row(static_cast<size_t>(dim));
+    for (int64_t r = begin; r < end; ++r) {
+      if (simd) {
+        Bf16RowToFloatAvx512(x + r * dim, dim, row.data());
+        QuantizeRowU8Avx512(row.data(), dim, zero_point, q + r * dim, scales + r);
+        continue;
+      }
+      for (int64_t i = 0; i < dim; ++i) row[i] = Bf16ToFloat(x[r * dim + i]);
+      QuantizeRowU8Portable(row.data(), dim, zero_point, q + r * dim, scales + r);
+    }
+  });
 }
 
 void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {

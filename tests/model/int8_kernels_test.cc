@@ -81,6 +81,40 @@ TEST(QuantizeKernels, Bf16RowsMatchReference) {
   EXPECT_EQ(ours.scales, ref.scales);
 }
 
+TEST(QuantizeKernels, U8RowsWithZeroPointMatchReferenceAndNeverClip) {
+  const int64_t rows = 23, dim = 3072 + 5;
+  // GELU-like rows: mostly positive, bounded below, of varied magnitude.
+  auto x = at::gelu(RandomRows(rows, dim, 21));
+  x[2].zero_();
+  std::vector<uint8_t> q(static_cast<size_t>(rows * dim)), ref_q(q.size());
+  std::vector<float> scales(static_cast<size_t>(rows)), ref_scales(scales.size());
+  QuantizeRowsU8(x.data_ptr<float>(), rows, dim, kGeluZeroPoint, q.data(), scales.data());
+  for (int64_t r = 0; r < rows; ++r)
+    QuantizeRowReferenceU8(x.data_ptr<float>() + r * dim, dim, kGeluZeroPoint,
+                           ref_q.data() + r * dim, ref_scales.data() + r);
+  EXPECT_EQ(q, ref_q);
+  EXPECT_EQ(scales, ref_scales);
+  EXPECT_EQ(scales[2], 0.f);
+  auto codes = at::from_blob(q.data(), {rows, dim}, at::kByte).to(at::kDouble);
+  auto s = at::from_blob(scales.data(), {rows, 1}).to(at::kDouble);
+  auto err = ((codes - kGeluZeroPoint) * s - x.to(at::kDouble)).abs();
+  EXPECT_TRUE((err <= s / 2 * (1 + 1e-5) + 1e-12).all().item<bool>()) << "a value was clipped";
+  // The positive side uses 223 steps: a finer step than symmetric s8's.
+  const Quantized s8 = ReferenceQuantize(x);
+  EXPECT_LT(scales[5], s8.scales[5]);
+
+  auto bf16 = x.to(at::kBFloat16).contiguous();
+  std::vector<uint16_t> bits(q.size());
+  std::memcpy(bits.data(), bf16.data_ptr(), bits.size() * sizeof(uint16_t));
+  QuantizeRowsU8Bf16(bits.data(), rows, dim, kGeluZeroPoint, q.data(), scales.data());
+  auto widened = bf16.to(at::kFloat).contiguous();
+  for (int64_t r = 0; r < rows; ++r)
+    QuantizeRowReferenceU8(widened.data_ptr<float>() + r * dim, dim, kGeluZeroPoint,
+                           ref_q.data() + r * dim, ref_scales.data() + r);
+  EXPECT_EQ(q, ref_q);
+  EXPECT_EQ(scales, ref_scales);
+}
+
 TEST(QuantizeKernels, LayerNormQuantizeMatchesLayerNormThenQuantize) {
   for (int64_t dim : {192, 768, 50}) {
     const int64_t rows = 33;
@@ -152,6 +186,32 @@ TEST(Int8Linear, MatchesFloatReferenceOfTheSameQuantization) {
       EXPECT_LE(rel, c.tolerance) << "epilogue " << static_cast<int>(c.epilogue) << " rows " << rows
                                   << " dst bf16 " << (c.dst_dt == dt::bf16);
     }
+  }
+}
+
+TEST(Int8Linear, U8InputWithZeroPointMatchesFloatReference) {
+  if (!CpuHasFastInt8()) GTEST_SKIP() << "no VNNI / AMX-INT8 on this CPU (int8 is refused here)";
+  using dt = dnnl::memory::data_type;
+  const int64_t in = 160, out = 48;
+  at::manual_seed(7);
+  auto weight = at::randn({out, in});
+  auto bias = at::randn({out});
+  FastLinear layer(weight, bias, dt::u8, dt::f32, Epilogue::kAccumulate, /*hint_rows=*/16,
+                   kGeluZeroPoint);
+  for (int64_t rows : {16, 3}) {
+    auto x = at::gelu(RandomRows(rows, in, 40 + static_cast<uint64_t>(rows)));
+    std::vector<uint8_t> q(static_cast<size_t>(rows * in));
+    std::vector<float> scales(static_cast<size_t>(rows));
+    QuantizeRowsU8(x.data_ptr<float>(), rows, in, kGeluZeroPoint, q.data(), scales.data());
+    auto dst0 = at::randn({rows, out});
+    auto dst = dst0.clone();
+    layer.Run(q.data(), dst.data_ptr<float>(), rows, scales.data());
+    auto xq = (at::from_blob(q.data(), {rows, in}, at::kByte).to(at::kDouble) - kGeluZeroPoint) *
+              at::from_blob(scales.data(), {rows, 1}).to(at::kDouble);
+    const Quantized w = ReferenceQuantize(weight);
+    auto ref =
+        at::matmul(xq, Dequantize(w, out, in).t()) + bias.to(at::kDouble) + dst0.to(at::kDouble);
+    EXPECT_LE(RelativeError(dst, ref), 1e-6) << "rows " << rows;
   }
 }
 
