@@ -35,6 +35,26 @@ at::Tensor ScaleRows(at::Tensor t, int64_t begin, int64_t count, const at::Tenso
   return t;
 }
 
+// LayerNorm's affine part folded into the linear layer that reads it:
+// W (gamma * xhat + beta) + b = (W diag(gamma)) xhat + (W beta + b). The
+// int8 path quantizes the plain normalized xhat, whose channels all have unit
+// scale, instead of an output whose outlier channels (a few large gammas, as
+// trained ViTs have) would set every token's step ("gamma migration",
+// Outlier Suppression, Wei et al. 2022); the weights absorb gamma, per
+// output channel. `norm_weight` / `norm_bias` become ones / zeros.
+void FoldNormAffine(at::Tensor* weight, at::Tensor* bias, std::vector<float>* norm_weight,
+                    std::vector<float>* norm_bias) {
+  const auto gamma =
+      at::from_blob(norm_weight->data(), {static_cast<int64_t>(norm_weight->size())});
+  const auto beta = at::from_blob(norm_bias->data(), {static_cast<int64_t>(norm_bias->size())});
+  at::Tensor folded_bias = at::mv(*weight, beta);
+  if (bias->defined()) folded_bias += *bias;
+  *weight = *weight * gamma.reshape({1, -1});
+  *bias = folded_bias;
+  std::fill(norm_weight->begin(), norm_weight->end(), 1.f);
+  std::fill(norm_bias->begin(), norm_bias->end(), 0.f);
+}
+
 void Grow(std::vector<char>* buffer, int64_t bytes) {
   if (static_cast<int64_t>(buffer->size()) < bytes) buffer->resize(static_cast<size_t>(bytes));
 }
@@ -135,18 +155,24 @@ void FastVitRunner::PackBlock(WeightStore& weights, int index) {
   b.norm1_bias = ToVector(weights.Take(p + "norm1.bias"));
   b.norm2_weight = ToVector(weights.Take(p + "norm2.weight"));
   b.norm2_bias = ToVector(weights.Take(p + "norm2.bias"));
+  at::Tensor qkv_weight = weights.Take(p + "attn.qkv.weight");
+  at::Tensor qkv_bias = weights.TakeOptional(p + "attn.qkv.bias");
+  if (int8_) FoldNormAffine(&qkv_weight, &qkv_bias, &b.norm1_weight, &b.norm1_bias);
   // q * 1/sqrt(head_dim) folded into the q rows of the qkv projection.
   const auto scale = at::full({dim_}, 1.0 / std::sqrt(static_cast<double>(dim_ / heads_)));
-  b.qkv = std::make_unique<FastLinear>(
-      ScaleRows(weights.Take(p + "attn.qkv.weight"), 0, dim_, scale),
-      ScaleRows(weights.TakeOptional(p + "attn.qkv.bias"), 0, dim_, scale), linear_dt_, act_dt_,
-      Epilogue::kNone, rows);
+  b.qkv = std::make_unique<FastLinear>(ScaleRows(qkv_weight, 0, dim_, scale),
+                                       ScaleRows(qkv_bias, 0, dim_, scale), linear_dt_, act_dt_,
+                                       Epilogue::kNone, rows);
+  qkv_weight = qkv_bias = at::Tensor();
   // Each float32 weight goes as soon as it is packed (a mapped checkpoint's
   // pages leave the process with it): at most one unpacked matrix is resident.
   b.proj = PackResidualLinear(weights, p + "attn.proj", p + "ls1.gamma", rows);
-  b.fc1 = std::make_unique<FastLinear>(weights.Take(p + "mlp.fc1.weight"),
-                                       weights.Take(p + "mlp.fc1.bias"), linear_dt_, act_dt_,
-                                       Epilogue::kGelu, rows);
+  at::Tensor fc1_weight = weights.Take(p + "mlp.fc1.weight");
+  at::Tensor fc1_bias = weights.Take(p + "mlp.fc1.bias");
+  if (int8_) FoldNormAffine(&fc1_weight, &fc1_bias, &b.norm2_weight, &b.norm2_bias);
+  b.fc1 = std::make_unique<FastLinear>(fc1_weight, fc1_bias, linear_dt_, act_dt_, Epilogue::kGelu,
+                                       rows);
+  fc1_weight = fc1_bias = at::Tensor();
   // fc2 reads GELU's output: u8 with a zero point (quantize_kernels.h).
   b.fc2 =
       PackResidualLinear(weights, p + "mlp.fc2", p + "ls2.gamma", rows, int8_ ? kGeluZeroPoint : 0);
