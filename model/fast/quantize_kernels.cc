@@ -140,6 +140,49 @@ bool HasAvx512() {
   return has;
 }
 
+// One row, with AVX-512 where the CPU has it.
+void QuantizeRowS8(const float* y, int64_t dim, int8_t* q, float* scale) {
+  if (HasAvx512()) {
+    QuantizeRowF32Avx512(y, dim, q, scale);
+  } else {
+    QuantizeRowPortable(y, dim, q, scale);
+  }
+}
+
+void QuantizeRowU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q, float* scale) {
+  if (HasAvx512()) {
+    QuantizeRowU8Avx512(y, dim, zero_point, q, scale);
+  } else {
+    QuantizeRowU8Portable(y, dim, zero_point, q, scale);
+  }
+}
+
+// Calls quantize(row, r) on each row r of x [rows, dim], in parallel.
+template <typename Quantize>
+void ForEachRow(const float* x, int64_t rows, int64_t dim, const Quantize& quantize) {
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) quantize(x + r * dim, r);
+  });
+}
+
+// The same for bfloat16 rows, each widened to float32 once into a buffer
+// that stays in L1 for the quantizer's two passes.
+template <typename Quantize>
+void ForEachBf16Row(const uint16_t* x, int64_t rows, int64_t dim, const Quantize& quantize) {
+  const bool simd = HasAvx512();
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    std::vector<float> row(static_cast<size_t>(dim));
+    for (int64_t r = begin; r < end; ++r) {
+      if (simd) {
+        Bf16RowToFloatAvx512(x + r * dim, dim, row.data());
+      } else {
+        for (int64_t i = 0; i < dim; ++i) row[i] = Bf16ToFloat(x[r * dim + i]);
+      }
+      quantize(row.data(), r);
+    }
+  });
+}
+
 }  // namespace
 
 void QuantizeRowReference(const float* y, int64_t dim, int8_t* q, float* scale) {
@@ -153,78 +196,37 @@ void QuantizeRowReferenceU8(const float* y, int64_t dim, int32_t zero_point, uin
 
 void QuantizeRowsU8(const float* x, int64_t rows, int64_t dim, int32_t zero_point, uint8_t* q,
                     float* scales) {
-  const bool simd = HasAvx512();
-  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      if (simd) {
-        QuantizeRowU8Avx512(x + r * dim, dim, zero_point, q + r * dim, scales + r);
-      } else {
-        QuantizeRowU8Portable(x + r * dim, dim, zero_point, q + r * dim, scales + r);
-      }
-    }
+  ForEachRow(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowU8(y, dim, zero_point, q + r * dim, scales + r);
   });
 }
 
 void QuantizeRowsU8Bf16(const uint16_t* x, int64_t rows, int64_t dim, int32_t zero_point,
                         uint8_t* q, float* scales) {
-  const bool simd = HasAvx512();
-  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
-    std::vector<float> row(static_cast<size_t>(dim));
-    for (int64_t r = begin; r < end; ++r) {
-      if (simd) {
-        Bf16RowToFloatAvx512(x + r * dim, dim, row.data());
-        QuantizeRowU8Avx512(row.data(), dim, zero_point, q + r * dim, scales + r);
-        continue;
-      }
-      for (int64_t i = 0; i < dim; ++i) row[i] = Bf16ToFloat(x[r * dim + i]);
-      QuantizeRowU8Portable(row.data(), dim, zero_point, q + r * dim, scales + r);
-    }
+  ForEachBf16Row(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowU8(y, dim, zero_point, q + r * dim, scales + r);
   });
 }
 
 void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
-  const bool simd = HasAvx512();
-  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      if (simd) {
-        QuantizeRowF32Avx512(x + r * dim, dim, q + r * dim, scales + r);
-      } else {
-        QuantizeRowPortable(x + r * dim, dim, q + r * dim, scales + r);
-      }
-    }
-  });
+  ForEachRow(x, rows, dim,
+             [&](const float* y, int64_t r) { QuantizeRowS8(y, dim, q + r * dim, scales + r); });
 }
 
 void QuantizeRowsBf16(const uint16_t* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
-  const bool simd = HasAvx512();
-  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
-    // Each row widened to float32 once; it stays in L1 for both passes.
-    std::vector<float> row(static_cast<size_t>(dim));
-    for (int64_t r = begin; r < end; ++r) {
-      if (simd) {
-        Bf16RowToFloatAvx512(x + r * dim, dim, row.data());
-        QuantizeRowF32Avx512(row.data(), dim, q + r * dim, scales + r);
-        continue;
-      }
-      for (int64_t i = 0; i < dim; ++i) row[i] = Bf16ToFloat(x[r * dim + i]);
-      QuantizeRowPortable(row.data(), dim, q + r * dim, scales + r);
-    }
+  ForEachBf16Row(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowS8(y, dim, q + r * dim, scales + r);
   });
 }
 
 void LayerNormQuantize(const float* x, int64_t rows, int64_t dim, const float* gamma,
                        const float* beta, float eps, int8_t* q, float* scales) {
-  const bool simd = HasAvx512();
   at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
     // The normalized row stays in L1 between the two passes over it.
     std::vector<float> y(static_cast<size_t>(dim));
     for (int64_t r = begin; r < end; ++r) {
       LayerNormRow(x + r * dim, dim, gamma, beta, eps, y.data());
-      if (simd) {
-        QuantizeRowF32Avx512(y.data(), dim, q + r * dim, scales + r);
-      } else {
-        QuantizeRowPortable(y.data(), dim, q + r * dim, scales + r);
-      }
+      QuantizeRowS8(y.data(), dim, q + r * dim, scales + r);
     }
   });
 }

@@ -105,6 +105,29 @@ class Ceilings {
   std::map<std::string, double> gflops_;
 };
 
+// Loads `dir` with `dtype` and times every batch size into `results`.
+Status TimeModel(const BenchOptions& options, const std::string& model, const std::string& dir,
+                 const std::string& dtype, std::vector<BenchResult>* results) {
+  EngineOptions engine_options = options.engine;
+  engine_options.dtype = dtype;
+  const auto t0 = Clock::now();
+  VIT_ASSIGN_OR_RETURN(const std::unique_ptr<InferenceEngine> engine,
+                       InferenceEngine::Load(dir, engine_options));
+  const double load_s = Seconds(t0, Clock::now());
+  for (int batch : options.batches) {
+    BenchResult result;
+    result.model = ModelName(model);
+    result.dtype = engine->info().dtype;
+    result.backend = engine->info().backend;
+    result.batch = batch;
+    result.threads = engine->info().threads;
+    result.load_s = load_s;
+    VIT_RETURN_IF_ERROR(TimeBatch(*engine, options, batch, &result));
+    results->push_back(result);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status RunBenchmarks(const BenchOptions& options,
@@ -117,23 +140,12 @@ Status RunBenchmarks(const BenchOptions& options,
     }
     VIT_ASSIGN_OR_RETURN(const double gflop_per_image, GflopPerImage(dir));
     for (const auto& dtype : options.dtypes) {
-      EngineOptions engine_options = options.engine;
-      engine_options.dtype = dtype;
-      const auto t0 = Clock::now();
-      VIT_ASSIGN_OR_RETURN(const std::unique_ptr<InferenceEngine> engine,
-                           InferenceEngine::Load(dir, engine_options));
-      const double load_s = Seconds(t0, Clock::now());
-      VIT_ASSIGN_OR_RETURN(const double ceiling,
-                           ceilings.For(engine->info().dtype, engine->info().threads));
-      for (int batch : options.batches) {
-        BenchResult result;
-        result.model = ModelName(model);
-        result.dtype = engine->info().dtype;
-        result.backend = engine->info().backend;
-        result.batch = batch;
-        result.threads = engine->info().threads;
-        result.load_s = load_s;
-        VIT_RETURN_IF_ERROR(TimeBatch(*engine, options, batch, &result));
+      std::vector<BenchResult> results;
+      VIT_RETURN_IF_ERROR(TimeModel(options, model, dir, dtype, &results));
+      // The ceiling runs after the engine is gone and its configurations'
+      // peak RSS is taken, so its large matrices never count in it.
+      for (BenchResult& result : results) {
+        VIT_ASSIGN_OR_RETURN(const double ceiling, ceilings.For(result.dtype, result.threads));
         result.gflop_per_image = gflop_per_image;
         result.gflops = gflop_per_image * result.images_per_s;
         result.ceiling_gflops = ceiling;

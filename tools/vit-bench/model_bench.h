@@ -28,7 +28,8 @@ struct BenchOptions {
   /// Where presets are written (PresetFolder).
   std::string preset_cache;
   /// Measure oneDNN's matmul ceiling for each dtype that ran (once per run,
-  /// same threads; see matmul_ceiling.h) and report each configuration's
+  /// same threads, after that dtype's configurations so that their peak RSS
+  /// excludes it; see matmul_ceiling.h) and report each configuration's
   /// share of it. Default true.
   bool ceiling = true;
 };
@@ -54,7 +55,8 @@ struct BenchResult {
   double ceiling_gflops = 0, ceiling_share = 0;
 };
 
-/// Runs every model x dtype x batch; calls `report` after each configuration.
+/// Runs every model x dtype x batch; calls `report` for each configuration
+/// once all batch sizes of its model x dtype have run.
 Status RunBenchmarks(const BenchOptions& options,
                      const std::function<void(const BenchResult&)>& report);
 
