@@ -14,9 +14,10 @@ void AddEngineFlags(CLI::App* app, EngineOptions* options) {
 void AddDtypeFlag(CLI::App* app, EngineOptions* options) {
   app->add_option("--dtype", options->dtype,
                   "Inference precision: auto (bf16 where the CPU has AMX or AVX512-BF16, else "
-                  "fp32), fp32 or bf16")
+                  "fp32), fp32, bf16 or int8 (int8 linear layers, dynamic per-token "
+                  "quantization: fast backend, CPU with VNNI or AMX-INT8; never picked by auto)")
       ->envname("VIT_DTYPE")
-      ->check(CLI::IsMember({"auto", "fp32", "bf16"}))
+      ->check(CLI::IsMember({"auto", "fp32", "bf16", "int8"}))
       ->capture_default_str();
 }
 

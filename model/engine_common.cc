@@ -13,8 +13,39 @@ namespace vit {
 StatusOr<at::ScalarType> ResolveDtype(const std::string& dtype) {
   if (dtype == "fp32" || dtype == "float32") return at::kFloat;
   if (dtype == "bf16" || dtype == "bfloat16") return at::kBFloat16;
+  if (dtype == "int8") {
+    VIT_RETURN_IF_ERROR(CheckInt8Support(DetectInt8Isa()));
+    return at::kQInt8;
+  }
   if (dtype == "auto" || dtype.empty()) return CpuHasFastBf16() ? at::kBFloat16 : at::kFloat;
-  return InvalidArgumentError("unknown dtype '" + dtype + "' (expected auto, fp32 or bf16)");
+  return InvalidArgumentError("unknown dtype '" + dtype + "' (expected auto, fp32, bf16 or int8)");
+}
+
+Int8Isa DetectInt8Isa() {
+  Int8Isa isa;
+  isa.amx_int8 = CpuHasAmxInt8();
+  isa.avx512_vnni = CpuHasAvx512Vnni();
+  isa.avx_vnni = CpuHasAvxVnni();
+  return isa;
+}
+
+Status CheckInt8Support(const Int8Isa& isa) {
+  if (isa.amx_int8 || isa.avx512_vnni || isa.avx_vnni) return Status::Ok();
+  return FailedPreconditionError(
+      "--dtype int8 needs a CPU with int8 dot products (AVX512-VNNI, AVX-VNNI or AMX-INT8); "
+      "this CPU has none, so int8 would run on slow emulation: use --dtype bf16, fp32 or auto");
+}
+
+std::string Int8IsaName(const Int8Isa& isa) {
+  if (isa.amx_int8) return "amx_int8";
+  if (isa.avx512_vnni) return "avx512_vnni";
+  if (isa.avx_vnni) return "avx_vnni";
+  return "none";
+}
+
+std::string DtypeName(at::ScalarType dtype) {
+  if (dtype == at::kQInt8) return "int8";
+  return dtype == at::kBFloat16 ? "bf16" : "fp32";
 }
 
 ModelInfo DescribeCheckpoint(const InferredModel& inferred, const std::string& folder) {

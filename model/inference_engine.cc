@@ -26,7 +26,9 @@ std::string ExecutableDir() {
 StatusOr<std::unique_ptr<InferenceEngine>> LoadFast(const std::string& dir, at::ScalarType dtype,
                                                     int threads) {
   VIT_ASSIGN_OR_RETURN(Checkpoint checkpoint, LoadCheckpoint(dir));
-  const auto precision = dtype == at::kBFloat16 ? fast::Precision::kBf16 : fast::Precision::kFp32;
+  const auto precision = dtype == at::kQInt8      ? fast::Precision::kInt8
+                         : dtype == at::kBFloat16 ? fast::Precision::kBf16
+                                                  : fast::Precision::kFp32;
   return fast::FastEngine::Create(std::move(checkpoint), precision, threads);
 }
 
@@ -38,6 +40,11 @@ StatusOr<std::unique_ptr<InferenceEngine>> InferenceEngine::Load(const std::stri
   if (options.backend != "fast" && options.backend != "reference") {
     return InvalidArgumentError("unknown engine backend '" + options.backend +
                                 "' (expected fast or reference)");
+  }
+  if (dtype == at::kQInt8 && options.backend == "reference") {
+    return InvalidArgumentError(
+        "--dtype int8 runs on the fast backend only; the reference backend (the LibTorch "
+        "module) is float: use --backend fast, or --dtype fp32 / bf16 with the reference");
   }
   if (options.threads < 0)
     return InvalidArgumentError("threads must be >= 0, got " + std::to_string(options.threads));

@@ -13,7 +13,9 @@
 namespace vit {
 
 struct EngineOptions {
-  /// "auto" (bf16 where the CPU has AMX or AVX512-BF16, else fp32), "fp32" or "bf16".
+  /// "auto" (bf16 where the CPU has AMX or AVX512-BF16, else fp32), "fp32",
+  /// "bf16" or "int8" (int8 linear layers: fast backend and a CPU with VNNI
+  /// or AMX-INT8 only; never chosen by auto).
   std::string dtype = "auto";
   /// LibTorch intra-op threads; 0 = all cores (std::thread::hardware_concurrency()).
   int threads = 0;

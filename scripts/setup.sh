@@ -25,6 +25,9 @@ PACKAGES=(
   dataset-fashion-mnist
   # Python test clients and baselines (Debian's /usr/bin/python3)
   python3 python3-numpy python3-torch python3-torchvision python3-grpcio python3-grpc-tools python3-opencv python3-pil
+  # bench/vit/compare.sh's ONNX Runtime baseline: the ViT exported and quantized
+  # with python3-onnx, run by onnxruntime-node (npm) on nodejs
+  python3-onnx nodejs
   # test certificates for TLS / mutual TLS (tests/server/access_control_test.cc)
   openssl
   # container smoke test (docker/smoke-test.sh) without a Docker daemon: podman
@@ -35,6 +38,10 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# npm is its own Debian package, but a nodejs from elsewhere (NodeSource)
+# bundles it and conflicts with Debian's: only ask for it when there is none.
+command -v npm > /dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages already installed"

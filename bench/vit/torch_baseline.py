@@ -19,7 +19,9 @@ PRESETS = {
     "vit_small_patch16_224": (384, 6),
     "vit_base_patch16_224": (768, 12),
 }
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+# dtype -> the dtype of the module's parameters and input; int8 is
+# torch.ao.quantization.quantize_dynamic on a float32 module (below).
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.float32}
 
 
 def peak_rss_mib():
@@ -35,7 +37,16 @@ def build(preset, dtype):
     torch.manual_seed(0)
     model = VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=heads,
                               hidden_dim=dim, mlp_dim=4 * dim, num_classes=1000)
-    return model.eval().to(DTYPES[dtype])
+    model = model.eval().to(DTYPES[dtype])
+    if dtype == "int8":
+        # Dynamic quantization of every nn.Linear (s8 weights per tensor, u8
+        # activations quantized per batch at run time) on the oneDNN engine.
+        # torchvision's attention keeps its float in_proj and out_proj
+        # (NonDynamicallyQuantizableLinear): only the MLP and the head are int8.
+        engines = torch.backends.quantized.supported_engines
+        torch.backends.quantized.engine = "onednn" if "onednn" in engines else engines[-1]
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    return model
 
 
 def time_batch(model, dtype, batch, args):
@@ -52,7 +63,8 @@ def time_batch(model, dtype, batch, args):
             model(x)
             times.append((time.perf_counter() - t0) * 1e3)
     median = statistics.median(times)
-    return {"impl": "pytorch", "model": args.model_name, "dtype": dtype, "backend": "eager",
+    backend = "eager" if dtype != "int8" else "eager-" + torch.backends.quantized.engine
+    return {"impl": "pytorch", "model": args.model_name, "dtype": dtype, "backend": backend,
             "batch": batch, "threads": torch.get_num_threads(), "runs": len(times),
             "median_ms": median, "min_ms": min(times), "max_ms": max(times),
             "images_per_s": batch / (median / 1e3), "peak_rss_mib": peak_rss_mib()}

@@ -11,7 +11,10 @@ StatusOr<std::unique_ptr<InferenceEngine>> FastEngine::Create(Checkpoint checkpo
                                                               Precision precision, int threads) {
   ModelInfo info = DescribeCheckpoint(checkpoint.inferred, checkpoint.folder);
   for (const auto& [name, tensor] : checkpoint.weights) info.num_parameters += tensor.numel();
-  info.dtype = precision == Precision::kBf16 ? "bf16" : "fp32";
+  if (precision == Precision::kInt8) VIT_RETURN_IF_ERROR(CheckInt8Support(DetectInt8Isa()));
+  info.dtype = precision == Precision::kInt8   ? "int8"
+               : precision == Precision::kBf16 ? "bf16"
+                                               : "fp32";
   info.backend = "fast";
   info.threads = threads;
   FastVitOptions options;

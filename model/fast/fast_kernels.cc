@@ -115,6 +115,15 @@ void LayerNorm(const float* x, int64_t rows, int64_t dim, const float* gamma, co
   });
 }
 
+void LayerNormRow(const float* x, int64_t dim, const float* gamma, const float* beta, float eps,
+                  float* y) {
+  if (HasAvx512Bf16()) {
+    LayerNormRowAvx512(x, dim, gamma, beta, eps, y, nullptr);
+  } else {
+    LayerNormRowPortable(x, dim, gamma, beta, eps, y, nullptr);
+  }
+}
+
 void ConvertToBf16(const float* src, uint16_t* dst, int64_t n) {
   const bool simd = HasAvx512Bf16();
   at::parallel_for(0, n, 1 << 16, [&](int64_t begin, int64_t end) {

@@ -13,6 +13,12 @@ namespace vit::fast {
 void LayerNorm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta,
                float eps, void* out, bool out_bf16);
 
+/// LayerNorm of one row of `dim` values into float32 `y`, exactly as
+/// LayerNorm computes it: for kernels that fuse a step after the norm
+/// (quantize_kernels.h). Not parallel.
+void LayerNormRow(const float* x, int64_t dim, const float* gamma, const float* beta, float eps,
+                  float* y);
+
 /// float32 -> bfloat16, round to nearest even.
 void ConvertToBf16(const float* src, uint16_t* dst, int64_t n);
 

@@ -10,7 +10,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "model/cpu_features.h"
 #include "model/fast/fast_kernels.h"
+#include "model/fast/quantize_kernels.h"
 #include "model/token_embedding.h"
 
 namespace vit::fast {
@@ -33,6 +35,26 @@ at::Tensor ScaleRows(at::Tensor t, int64_t begin, int64_t count, const at::Tenso
   return t;
 }
 
+// LayerNorm's affine part folded into the linear layer that reads it:
+// W (gamma * xhat + beta) + b = (W diag(gamma)) xhat + (W beta + b). The
+// int8 path quantizes the plain normalized xhat, whose channels all have unit
+// scale, instead of an output whose outlier channels (a few large gammas, as
+// trained ViTs have) would set every token's step ("gamma migration",
+// Outlier Suppression, Wei et al. 2022); the weights absorb gamma, per
+// output channel. `norm_weight` / `norm_bias` become ones / zeros.
+void FoldNormAffine(at::Tensor* weight, at::Tensor* bias, std::vector<float>* norm_weight,
+                    std::vector<float>* norm_bias) {
+  const auto gamma =
+      at::from_blob(norm_weight->data(), {static_cast<int64_t>(norm_weight->size())});
+  const auto beta = at::from_blob(norm_bias->data(), {static_cast<int64_t>(norm_bias->size())});
+  at::Tensor folded_bias = at::mv(*weight, beta);
+  if (bias->defined()) folded_bias += *bias;
+  *weight = *weight * gamma.reshape({1, -1});
+  *bias = folded_bias;
+  std::fill(norm_weight->begin(), norm_weight->end(), 1.f);
+  std::fill(norm_bias->begin(), norm_bias->end(), 0.f);
+}
+
 void Grow(std::vector<char>* buffer, int64_t bytes) {
   if (static_cast<int64_t>(buffer->size()) < bytes) buffer->resize(static_cast<size_t>(bytes));
 }
@@ -41,10 +63,18 @@ dt ActivationType(Precision precision) {
   switch (precision) {
     case Precision::kBf16:
       return dt::bf16;
+    case Precision::kInt8:
+      // Attention and the activations between the int8 layers: bf16 where
+      // it runs natively (oneDNN would emulate it otherwise).
+      return CpuHasFastBf16() ? dt::bf16 : dt::f32;
     case Precision::kFp32:
       break;
   }
   return dt::f32;
+}
+
+dt LinearInputType(Precision precision) {
+  return precision == Precision::kInt8 ? dt::s8 : ActivationType(precision);
 }
 
 }  // namespace
@@ -78,8 +108,12 @@ FastVitRunner::FastVitRunner(const VitConfig& config, TensorMap weights, int64_t
     : config_(config),
       options_(options),
       bf16_(options.precision == Precision::kBf16),
+      int8_(options.precision == Precision::kInt8),
       act_dt_(ActivationType(options.precision)),
+      linear_dt_(LinearInputType(options.precision)),
       act_bytes_(act_dt_ == dt::f32 ? 4 : 2) {
+  TORCH_CHECK(!int8_ || CpuHasFastInt8(),
+              "the int8 precision needs a CPU with AVX512-VNNI, AVX-VNNI or AMX-INT8");
   const VitConfig& c = config_;
   dim_ = c.embed_dim;
   hidden_ = c.mlp_hidden_dim;
@@ -101,7 +135,7 @@ void FastVitRunner::PackEmbedding(WeightStore& weights, int64_t grid_h, int64_t 
   const VitConfig& c = config_;
   patch_embed_ = std::make_unique<FastLinear>(
       weights.Take("patch_embed.proj.weight").reshape({dim_, token_dim_}),
-      weights.TakeOptional("patch_embed.proj.bias"), act_dt_, dt::f32, Epilogue::kNone,
+      weights.TakeOptional("patch_embed.proj.bias"), linear_dt_, dt::f32, Epilogue::kNone,
       options_.hint_batch * num_patches_);
   packed_bytes_ += patch_embed_->packed_bytes();
   const at::Tensor cls = c.class_token ? weights.Take("cls_token") : at::Tensor();
@@ -121,19 +155,27 @@ void FastVitRunner::PackBlock(WeightStore& weights, int index) {
   b.norm1_bias = ToVector(weights.Take(p + "norm1.bias"));
   b.norm2_weight = ToVector(weights.Take(p + "norm2.weight"));
   b.norm2_bias = ToVector(weights.Take(p + "norm2.bias"));
+  at::Tensor qkv_weight = weights.Take(p + "attn.qkv.weight");
+  at::Tensor qkv_bias = weights.TakeOptional(p + "attn.qkv.bias");
+  if (int8_) FoldNormAffine(&qkv_weight, &qkv_bias, &b.norm1_weight, &b.norm1_bias);
   // q * 1/sqrt(head_dim) folded into the q rows of the qkv projection.
   const auto scale = at::full({dim_}, 1.0 / std::sqrt(static_cast<double>(dim_ / heads_)));
-  b.qkv = std::make_unique<FastLinear>(
-      ScaleRows(weights.Take(p + "attn.qkv.weight"), 0, dim_, scale),
-      ScaleRows(weights.TakeOptional(p + "attn.qkv.bias"), 0, dim_, scale), act_dt_, act_dt_,
-      Epilogue::kNone, rows);
+  b.qkv = std::make_unique<FastLinear>(ScaleRows(qkv_weight, 0, dim_, scale),
+                                       ScaleRows(qkv_bias, 0, dim_, scale), linear_dt_, act_dt_,
+                                       Epilogue::kNone, rows);
+  qkv_weight = qkv_bias = at::Tensor();
   // Each float32 weight goes as soon as it is packed (a mapped checkpoint's
   // pages leave the process with it): at most one unpacked matrix is resident.
   b.proj = PackResidualLinear(weights, p + "attn.proj", p + "ls1.gamma", rows);
-  b.fc1 = std::make_unique<FastLinear>(weights.Take(p + "mlp.fc1.weight"),
-                                       weights.Take(p + "mlp.fc1.bias"), act_dt_, act_dt_,
-                                       Epilogue::kGelu, rows);
-  b.fc2 = PackResidualLinear(weights, p + "mlp.fc2", p + "ls2.gamma", rows);
+  at::Tensor fc1_weight = weights.Take(p + "mlp.fc1.weight");
+  at::Tensor fc1_bias = weights.Take(p + "mlp.fc1.bias");
+  if (int8_) FoldNormAffine(&fc1_weight, &fc1_bias, &b.norm2_weight, &b.norm2_bias);
+  b.fc1 = std::make_unique<FastLinear>(fc1_weight, fc1_bias, linear_dt_, act_dt_, Epilogue::kGelu,
+                                       rows);
+  fc1_weight = fc1_bias = at::Tensor();
+  // fc2 reads GELU's output: u8 with a zero point (quantize_kernels.h).
+  b.fc2 =
+      PackResidualLinear(weights, p + "mlp.fc2", p + "ls2.gamma", rows, int8_ ? kGeluZeroPoint : 0);
   for (auto* l : {b.qkv.get(), b.proj.get(), b.fc1.get(), b.fc2.get()})
     packed_bytes_ += l->packed_bytes();
   // glibc keeps freed heap memory resident; hand it back so the next block's
@@ -145,7 +187,7 @@ void FastVitRunner::PackBlock(WeightStore& weights, int index) {
 std::unique_ptr<FastLinear> FastVitRunner::PackResidualLinear(WeightStore& weights,
                                                               const std::string& layer,
                                                               const std::string& layer_scale,
-                                                              int64_t rows) {
+                                                              int64_t rows, int32_t zero_point) {
   at::Tensor w = weights.Take(layer + ".weight"), bias = weights.Take(layer + ".bias");
   // LayerScale folded into the projection: dst += (x W^T + b) * gamma.
   if (config_.layer_scale) {
@@ -153,7 +195,8 @@ std::unique_ptr<FastLinear> FastVitRunner::PackResidualLinear(WeightStore& weigh
     w = ScaleRows(w, 0, dim_, gamma);
     bias = ScaleRows(bias, 0, dim_, gamma);
   }
-  return std::make_unique<FastLinear>(w, bias, act_dt_, dt::f32, Epilogue::kAccumulate, rows);
+  return std::make_unique<FastLinear>(w, bias, zero_point != 0 ? dt::u8 : linear_dt_, dt::f32,
+                                      Epilogue::kAccumulate, rows, zero_point);
 }
 
 void FastVitRunner::KeepHead(WeightStore& weights) {
@@ -180,23 +223,58 @@ void FastVitRunner::Reserve(int64_t batch) {
   Grow(&normed_or_attn_, rows * dim_ * act_bytes_);
   Grow(&wide_, std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)},
                          rows * 3 * dim_ * act_bytes_, rows * hidden_ * act_bytes_}));
+  if (int8_) {
+    quantized_.resize(static_cast<size_t>(rows * std::max({token_dim_, dim_, hidden_})));
+    row_scales_.resize(static_cast<size_t>(rows));
+  }
   reserved_batch_ = batch;
+}
+
+FastVitRunner::LinearInput FastVitRunner::Normalized(const std::vector<float>& gamma,
+                                                     const std::vector<float>& beta, int64_t rows) {
+  if (int8_) {
+    LayerNormQuantize(x_.data(), rows, dim_, gamma.data(), beta.data(), eps_, quantized_.data(),
+                      row_scales_.data());
+    return {quantized_.data(), row_scales_.data()};
+  }
+  LayerNorm(x_.data(), rows, dim_, gamma.data(), beta.data(), eps_, normed_or_attn_.data(), bf16_);
+  return {normed_or_attn_.data(), nullptr};
+}
+
+FastVitRunner::LinearInput FastVitRunner::AsLinearInput(const void* activation, int64_t rows,
+                                                        int64_t dim, int32_t zero_point) {
+  if (!int8_) return {activation, nullptr};
+  auto* u8 = reinterpret_cast<uint8_t*>(quantized_.data());
+  if (zero_point != 0 && act_dt_ == dt::bf16) {
+    QuantizeRowsU8Bf16(static_cast<const uint16_t*>(activation), rows, dim, zero_point, u8,
+                       row_scales_.data());
+  } else if (zero_point != 0) {
+    QuantizeRowsU8(static_cast<const float*>(activation), rows, dim, zero_point, u8,
+                   row_scales_.data());
+  } else if (act_dt_ == dt::bf16) {
+    QuantizeRowsBf16(static_cast<const uint16_t*>(activation), rows, dim, quantized_.data(),
+                     row_scales_.data());
+  } else {
+    QuantizeRows(static_cast<const float*>(activation), rows, dim, quantized_.data(),
+                 row_scales_.data());
+  }
+  return {quantized_.data(), row_scales_.data()};
 }
 
 void FastVitRunner::RunBlock(Block& b, int64_t batch) {
   const int64_t rows = batch * tokens_;
-  const bool bf16 = bf16_;
-  char* normed = normed_or_attn_.data();
   char* attn_out = normed_or_attn_.data();
   char* qkv = wide_.data();
   char* hidden = wide_.data();
-  LayerNorm(x_.data(), rows, dim_, b.norm1_weight.data(), b.norm1_bias.data(), eps_, normed, bf16);
-  b.qkv->Run(normed, qkv, rows);
+  LinearInput in = Normalized(b.norm1_weight, b.norm1_bias, rows);
+  b.qkv->Run(in.data, qkv, rows, in.row_scales);
   attention_->Run(qkv, attn_out, batch);
-  b.proj->Run(attn_out, x_.data(), rows);  // x += proj(attn)
-  LayerNorm(x_.data(), rows, dim_, b.norm2_weight.data(), b.norm2_bias.data(), eps_, normed, bf16);
-  b.fc1->Run(normed, hidden, rows);
-  b.fc2->Run(hidden, x_.data(), rows);  // x += fc2(gelu(fc1(.)))
+  in = AsLinearInput(attn_out, rows, dim_);
+  b.proj->Run(in.data, x_.data(), rows, in.row_scales);  // x += proj(attn)
+  in = Normalized(b.norm2_weight, b.norm2_bias, rows);
+  b.fc1->Run(in.data, hidden, rows, in.row_scales);
+  in = AsLinearInput(hidden, rows, hidden_, kGeluZeroPoint);
+  b.fc2->Run(in.data, x_.data(), rows, in.row_scales);  // x += fc2(gelu(fc1(.)))
 }
 
 FastVitRunner::Outputs FastVitRunner::RunHead(int64_t batch) {
@@ -221,14 +299,18 @@ FastVitRunner::Outputs FastVitRunner::RunHead(int64_t batch) {
 
 FastVitRunner::Outputs FastVitRunner::Run(const float* tokens, int64_t batch) {
   Reserve(batch);
-  const void* src = tokens;
+  const int64_t patch_rows = batch * num_patches_;
+  LinearInput src{tokens, nullptr};
   if (bf16_) {
-    ConvertToBf16(tokens, reinterpret_cast<uint16_t*>(tokens_act_.data()),
-                  batch * num_patches_ * token_dim_);
-    src = tokens_act_.data();
+    ConvertToBf16(tokens, reinterpret_cast<uint16_t*>(tokens_act_.data()), patch_rows * token_dim_);
+    src.data = tokens_act_.data();
+  }
+  if (int8_) {
+    QuantizeRows(tokens, patch_rows, token_dim_, quantized_.data(), row_scales_.data());
+    src = {quantized_.data(), row_scales_.data()};
   }
   auto* patches = reinterpret_cast<float*>(wide_.data());
-  patch_embed_->Run(src, patches, batch * num_patches_);
+  patch_embed_->Run(src.data, patches, patch_rows, src.row_scales);
   AssembleTokens(patches, prefix_rows_.data(), patch_pos_.data(), batch, num_prefix_, num_patches_,
                  dim_, x_.data());
   for (auto& block : blocks_) RunBlock(block, batch);

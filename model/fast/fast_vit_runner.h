@@ -1,6 +1,7 @@
 // The fast inference path of a VisionTransformer, built from its timm-named
 // weights and VitConfig (no LibTorch module): the weights prepacked once for
-// oneDNN (bf16 on AMX / AVX512-BF16, or fp32) and a forward pass with fused
+// oneDNN (bf16 on AMX / AVX512-BF16, fp32, or int8 linear layers on VNNI /
+// AMX-INT8) and a forward pass with fused
 // qkv, batched attention, bias/GELU/residual fused into the matmuls,
 // vectorized LayerNorm and preallocated activations. The final norm, pooling
 // and head run in float32 through the same helpers as the module
@@ -28,6 +29,15 @@ enum class Precision {
   /// Weights and activations between the reductions in bfloat16 (LayerNorm
   /// statistics, softmax and the residual stream stay float32).
   kBf16,
+  /// The linear layers (patch embedding, qkv, proj, fc1, fc2) in int8: s8
+  /// weights quantized per output channel once, s8 inputs quantized per
+  /// token at run time (fused into the LayerNorm that produces them; fc2's,
+  /// GELU's output, u8 with a zero point), s32
+  /// accumulation, float dequantization in the matmul's epilogue. LayerNorm,
+  /// attention, softmax, GELU and the residual stream stay as in kBf16 (fp32
+  /// on a CPU without bf16); the head stays float32. Needs VNNI or AMX-INT8
+  /// (CheckInt8Support in model/engine_common.h).
+  kInt8,
 };
 
 struct FastVitOptions {
@@ -69,17 +79,36 @@ class FastVitRunner {
   void PackBlock(WeightStore& weights, int index);
   /// A projection that adds into the residual stream (attn.proj, mlp.fc2),
   /// with its LayerScale `layer_scale` folded in when the config has one.
+  /// `zero_point` != 0: an int8 layer whose input is u8 with that zero point.
   std::unique_ptr<FastLinear> PackResidualLinear(WeightStore& weights, const std::string& layer,
-                                                 const std::string& layer_scale, int64_t rows);
+                                                 const std::string& layer_scale, int64_t rows,
+                                                 int32_t zero_point = 0);
   void KeepHead(WeightStore& weights);
   void Reserve(int64_t batch);
+  /// What a linear layer reads: its input, and for kInt8 the row scales.
+  struct LinearInput {
+    const void* data;
+    const float* row_scales;  // null for float precisions
+  };
+  /// LayerNorm of the residual stream as the next linear layer's input.
+  LinearInput Normalized(const std::vector<float>& gamma, const std::vector<float>& beta,
+                         int64_t rows);
+  /// An activation [rows, dim] of act_dt_ as a linear layer's input
+  /// (quantized for kInt8: s8, or u8 with `zero_point` != 0; else as it is).
+  LinearInput AsLinearInput(const void* activation, int64_t rows, int64_t dim,
+                            int32_t zero_point = 0);
   void RunBlock(Block& block, int64_t batch);
   Outputs RunHead(int64_t batch);
 
   const VitConfig config_;
   const FastVitOptions options_;
   const bool bf16_;
+  const bool int8_;
+  /// Activations between the reductions: f32, or bf16 for kBf16 and (on a
+  /// CPU with bf16) kInt8.
   dnnl::memory::data_type act_dt_;
+  /// What the linear layers read: act_dt_, or s8 for kInt8.
+  dnnl::memory::data_type linear_dt_;
   int64_t act_bytes_;
   int64_t dim_, hidden_, heads_, num_patches_, num_prefix_, tokens_, token_dim_;
   float eps_;
@@ -103,6 +132,10 @@ class FastVitRunner {
   /// Patch embeddings [B, N, D] (f32), then qkv [B, T, 3D], then (after the
   /// attention read it) the MLP hidden layer [B, T, hidden].
   std::vector<char> wide_;
+  /// kInt8: a linear layer's quantized input [B, T, max(K, D, hidden)] and
+  /// its per-row scales [B, T].
+  std::vector<int8_t> quantized_;
+  std::vector<float> row_scales_;
 };
 
 }  // namespace vit::fast

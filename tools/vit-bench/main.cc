@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
                  "Presets with random weights (" + presets + ") or model folders; comma-separated")
       ->capture_default_str();
   app.add_option("--batch", batches, "Batch sizes, comma-separated")->capture_default_str();
-  app.add_option("--dtype", dtypes, "auto, fp32, bf16; comma-separated")->capture_default_str();
+  app.add_option("--dtype", dtypes, "auto, fp32, bf16, int8; comma-separated")
+      ->capture_default_str();
   vit::cli::AddThreadsFlag(&app, &options.engine);
   vit::cli::AddBackendFlag(&app, &options.engine);
   app.add_option("--warmup", options.warmup, "Untimed runs per configuration")
@@ -51,10 +52,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--preset-cache", options.preset_cache, "Folder for preset model folders")
       ->capture_default_str();
+  bool no_ceiling = false;
+  app.add_flag("--no-ceiling", no_ceiling,
+               "Skip measuring oneDNN's matmul ceiling per dtype (a 2048^3 matmul, about 1 s "
+               "each; the share column shows each configuration's fraction of it)");
   app.add_flag("--json", json, "One JSON object per configuration instead of a table");
   app.add_flag("--prepare", prepare, "Only write the preset folders, then exit");
   CLI11_PARSE(app, argc, argv);
 
+  options.ceiling = !no_ceiling;
   options.models = SplitCommas(models);
   options.dtypes = SplitCommas(dtypes);
   options.batches.clear();

@@ -7,9 +7,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "model/checkpoint_loader.h"
+#include "model/engine_common.h"
 #include "model/inference_engine.h"
+#include "tools/vit-bench/matmul_ceiling.h"
+#include "tools/vit-bench/model_flops.h"
 #include "tools/vit-bench/presets.h"
 #include "tools/vit-bench/process_stats.h"
 
@@ -72,31 +77,79 @@ Status TimeBatch(InferenceEngine& engine, const BenchOptions& options, int batch
   return Status::Ok();
 }
 
+// Matmul GFLOP per image of the model in `dir`, from its weights' header and
+// config (the tensors are mapped, not read).
+StatusOr<double> GflopPerImage(const std::string& dir) {
+  VIT_ASSIGN_OR_RETURN(const Checkpoint checkpoint, LoadCheckpoint(dir));
+  const auto& pre = checkpoint.inferred.preprocess;
+  return MatmulGflopPerImage(checkpoint.inferred.vit, pre.grid_height(), pre.grid_width());
+}
+
+// oneDNN's ceiling per dtype that ran, measured once per run (a model's
+// dtype is only known after loading: auto).
+class Ceilings {
+ public:
+  explicit Ceilings(bool enabled) : enabled_(enabled) {}
+  StatusOr<double> For(const std::string& dtype, int threads) {
+    if (!enabled_) return 0.0;
+    auto it = gflops_.find(dtype);
+    if (it != gflops_.end()) return it->second;
+    UseThreads(threads);
+    VIT_ASSIGN_OR_RETURN(const double gflops, MatmulCeilingGflops(dtype, CeilingOptions{}));
+    gflops_[dtype] = gflops;
+    return gflops;
+  }
+
+ private:
+  const bool enabled_;
+  std::map<std::string, double> gflops_;
+};
+
+// Loads `dir` with `dtype` and times every batch size into `results`.
+Status TimeModel(const BenchOptions& options, const std::string& model, const std::string& dir,
+                 const std::string& dtype, std::vector<BenchResult>* results) {
+  EngineOptions engine_options = options.engine;
+  engine_options.dtype = dtype;
+  const auto t0 = Clock::now();
+  VIT_ASSIGN_OR_RETURN(const std::unique_ptr<InferenceEngine> engine,
+                       InferenceEngine::Load(dir, engine_options));
+  const double load_s = Seconds(t0, Clock::now());
+  for (int batch : options.batches) {
+    BenchResult result;
+    result.model = ModelName(model);
+    result.dtype = engine->info().dtype;
+    result.backend = engine->info().backend;
+    result.batch = batch;
+    result.threads = engine->info().threads;
+    result.load_s = load_s;
+    VIT_RETURN_IF_ERROR(TimeBatch(*engine, options, batch, &result));
+    results->push_back(result);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status RunBenchmarks(const BenchOptions& options,
                      const std::function<void(const BenchResult&)>& report) {
+  Ceilings ceilings(options.ceiling);
   for (const auto& model : options.models) {
     std::string dir = model;
     if (IsPreset(model)) {
       VIT_ASSIGN_OR_RETURN(dir, PresetFolder(model, options.preset_cache));
     }
+    VIT_ASSIGN_OR_RETURN(const double gflop_per_image, GflopPerImage(dir));
     for (const auto& dtype : options.dtypes) {
-      EngineOptions engine_options = options.engine;
-      engine_options.dtype = dtype;
-      const auto t0 = Clock::now();
-      VIT_ASSIGN_OR_RETURN(const std::unique_ptr<InferenceEngine> engine,
-                           InferenceEngine::Load(dir, engine_options));
-      const double load_s = Seconds(t0, Clock::now());
-      for (int batch : options.batches) {
-        BenchResult result;
-        result.model = ModelName(model);
-        result.dtype = engine->info().dtype;
-        result.backend = engine->info().backend;
-        result.batch = batch;
-        result.threads = engine->info().threads;
-        result.load_s = load_s;
-        VIT_RETURN_IF_ERROR(TimeBatch(*engine, options, batch, &result));
+      std::vector<BenchResult> results;
+      VIT_RETURN_IF_ERROR(TimeModel(options, model, dir, dtype, &results));
+      // The ceiling runs after the engine is gone and its configurations'
+      // peak RSS is taken, so its large matrices never count in it.
+      for (BenchResult& result : results) {
+        VIT_ASSIGN_OR_RETURN(const double ceiling, ceilings.For(result.dtype, result.threads));
+        result.gflop_per_image = gflop_per_image;
+        result.gflops = gflop_per_image * result.images_per_s;
+        result.ceiling_gflops = ceiling;
+        result.ceiling_share = ceiling > 0 ? result.gflops / ceiling : 0;
         report(result);
       }
     }
@@ -108,15 +161,18 @@ std::string FormatRow(const BenchResult& r, bool header) {
   char line[512];
   std::string out;
   if (header) {
-    std::snprintf(line, sizeof(line), "%-24s %-5s %-9s %5s %7s %10s %10s %10s %8s %9s %9s\n",
-                  "model", "dtype", "backend", "batch", "threads", "img/s", "median_ms", "min_ms",
-                  "load_s", "first_s", "peak_MiB");
+    std::snprintf(line, sizeof(line),
+                  "%-24s %-5s %-9s %5s %7s %10s %10s %10s %8s %9s %9s %8s %9s %7s\n", "model",
+                  "dtype", "backend", "batch", "threads", "img/s", "median_ms", "min_ms", "load_s",
+                  "first_s", "peak_MiB", "GFLOP/s", "ceiling", "share");
     out += line;
   }
-  std::snprintf(line, sizeof(line),
-                "%-24s %-5s %-9s %5d %7d %10.2f %10.2f %10.2f %8.2f %9.2f %9.0f\n", r.model.c_str(),
-                r.dtype.c_str(), r.backend.c_str(), r.batch, r.threads, r.images_per_s, r.median_ms,
-                r.min_ms, r.load_s, r.first_result_s, r.peak_rss_mib);
+  std::snprintf(
+      line, sizeof(line),
+      "%-24s %-5s %-9s %5d %7d %10.2f %10.2f %10.2f %8.2f %9.2f %9.0f %8.0f %9.0f %6.0f%%\n",
+      r.model.c_str(), r.dtype.c_str(), r.backend.c_str(), r.batch, r.threads, r.images_per_s,
+      r.median_ms, r.min_ms, r.load_s, r.first_result_s, r.peak_rss_mib, r.gflops, r.ceiling_gflops,
+      100 * r.ceiling_share);
   return out + line;
 }
 
@@ -133,7 +189,13 @@ std::string FormatJson(const BenchResult& r) {
                          {"max_ms", r.max_ms},
                          {"images_per_s", r.images_per_s},
                          {"load_s", r.load_s},
-                         {"peak_rss_mib", r.peak_rss_mib}};
+                         {"peak_rss_mib", r.peak_rss_mib},
+                         {"gflop_per_image", r.gflop_per_image},
+                         {"gflops", r.gflops}};
+  if (r.ceiling_gflops > 0) {
+    json["ceiling_gflops"] = r.ceiling_gflops;
+    json["ceiling_share"] = r.ceiling_share;
+  }
   if (r.first_result_s > 0) json["first_result_s"] = r.first_result_s;
   return json.dump();
 }

@@ -15,7 +15,7 @@ struct BenchOptions {
   /// Presets (see presets.h) or model folders.
   std::vector<std::string> models{"vit_base_patch16_224"};
   std::vector<int> batches{1, 8, 32};
-  /// auto, fp32, bf16.
+  /// auto, fp32, bf16, int8.
   std::vector<std::string> dtypes{"fp32", "bf16"};
   /// Threads and backend of every configuration (its dtype comes from `dtypes`).
   EngineOptions engine;
@@ -27,6 +27,11 @@ struct BenchOptions {
   double min_seconds = 2.0;
   /// Where presets are written (PresetFolder).
   std::string preset_cache;
+  /// Measure oneDNN's matmul ceiling for each dtype that ran (once per run,
+  /// same threads, after that dtype's configurations so that their peak RSS
+  /// excludes it; see matmul_ceiling.h) and report each configuration's
+  /// share of it. Default true.
+  bool ceiling = true;
 };
 
 struct BenchResult {
@@ -42,9 +47,16 @@ struct BenchResult {
   /// Process start to the end of this process's first Run (load included).
   double first_result_s = 0;
   double peak_rss_mib = 0;  // process peak so far
+  /// Matmul GFLOP per image (model_flops.h) and what this configuration
+  /// achieved of them, GFLOP/s.
+  double gflop_per_image = 0, gflops = 0;
+  /// oneDNN's square-matmul GFLOP/s for this dtype in this run (0: not
+  /// measured) and gflops / ceiling_gflops.
+  double ceiling_gflops = 0, ceiling_share = 0;
 };
 
-/// Runs every model x dtype x batch; calls `report` after each configuration.
+/// Runs every model x dtype x batch; calls `report` for each configuration
+/// once all batch sizes of its model x dtype have run.
 Status RunBenchmarks(const BenchOptions& options,
                      const std::function<void(const BenchResult&)>& report);
 

@@ -1,0 +1,234 @@
+#include "model/fast/quantize_kernels.h"
+
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "model/fast/fast_kernels.h"
+
+namespace vit::fast {
+namespace {
+
+// Rows of `dim` values per parallel task: about 64 KiB of input.
+int64_t GrainRows(int64_t dim) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, dim)); }
+
+float Bf16ToFloat(uint16_t bits) {
+  const uint32_t wide = uint32_t{bits} << 16;
+  float f;
+  std::memcpy(&f, &wide, sizeof(f));
+  return f;
+}
+
+// 127 / max|y|, or 0 for an all-zero row (which then quantizes to zeros).
+float InverseStep(float absmax) { return absmax > 0.f ? 127.f / absmax : 0.f; }
+
+int8_t QuantizeValue(float y, float inv) {
+  const float r = std::nearbyint(y * inv);  // round half to even (default rounding mode)
+  return static_cast<int8_t>(std::clamp(r, -127.f, 127.f));
+}
+
+void QuantizeRowPortable(const float* y, int64_t dim, int8_t* q, float* scale) {
+  float absmax = 0.f;
+  for (int64_t i = 0; i < dim; ++i) absmax = std::max(absmax, std::fabs(y[i]));
+  const float inv = InverseStep(absmax);
+  for (int64_t i = 0; i < dim; ++i) q[i] = QuantizeValue(y[i], inv);
+  *scale = absmax / 127.f;
+}
+
+// 1 / scale of the u8 quantization, and the scale (0 for an all-zero row).
+float U8Scale(float lo, float hi, int32_t zero_point) {
+  return std::max(
+      {hi / static_cast<float>(255 - zero_point), -lo / static_cast<float>(zero_point), 0.f});
+}
+
+void QuantizeRowU8Portable(const float* y, int64_t dim, int32_t zero_point, uint8_t* q,
+                           float* scale) {
+  float lo = 0.f, hi = 0.f;
+  for (int64_t i = 0; i < dim; ++i) {
+    lo = std::min(lo, y[i]);
+    hi = std::max(hi, y[i]);
+  }
+  const float s = U8Scale(lo, hi, zero_point);
+  const float inv = s > 0.f ? 1.f / s : 0.f;
+  const float zp = static_cast<float>(zero_point);
+  for (int64_t i = 0; i < dim; ++i)
+    q[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(y[i] * inv) + zp, 0.f, 255.f));
+  *scale = s;
+}
+
+#define VIT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+// The maskz_ forms with every lane set: the plain intrinsics pass an
+// "undefined" register that gcc 12 reports as maybe-uninitialized.
+constexpr __mmask16 kAll = 0xffff;
+
+// Horizontal max through memory (gcc 12's _mm512_reduce_* trip -Wuninitialized).
+VIT_AVX512 float MaxLanes(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  float m = 0.f;
+  for (float f : lanes) m = std::max(m, f);
+  return m;
+}
+
+VIT_AVX512 void QuantizeRowF32Avx512(const float* x, int64_t dim, int8_t* q, float* scale) {
+  const int64_t vec = dim / 16 * 16;
+  __m512 vmax = _mm512_setzero_ps();
+  for (int64_t i = 0; i < vec; i += 16)
+    vmax = _mm512_maskz_max_ps(kAll, vmax, _mm512_abs_ps(_mm512_loadu_ps(x + i)));
+  float absmax = MaxLanes(vmax);
+  for (int64_t i = vec; i < dim; ++i) absmax = std::max(absmax, std::fabs(x[i]));
+  const float inv = InverseStep(absmax);
+  const __m512 vinv = _mm512_set1_ps(inv);
+  for (int64_t i = 0; i < vec; i += 16) {
+    // |x * inv| <= 127, so the saturating narrow never clips; cvtps rounds
+    // half to even under the default MXCSR, like std::nearbyint.
+    const __m512i r = _mm512_maskz_cvtps_epi32(kAll, _mm512_mul_ps(_mm512_loadu_ps(x + i), vinv));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_maskz_cvtsepi32_epi8(kAll, r));
+  }
+  for (int64_t i = vec; i < dim; ++i) q[i] = QuantizeValue(x[i], inv);
+  *scale = absmax / 127.f;
+}
+
+VIT_AVX512 void Bf16RowToFloatAvx512(const uint16_t* x, int64_t dim, float* y) {
+  const int64_t vec = dim / 16 * 16;
+  for (int64_t i = 0; i < vec; i += 16) {
+    const __m512i wide = _mm512_maskz_cvtepu16_epi32(
+        kAll, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)));
+    _mm512_storeu_ps(y + i, _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll, wide, 16)));
+  }
+  for (int64_t i = vec; i < dim; ++i) y[i] = Bf16ToFloat(x[i]);
+}
+
+VIT_AVX512 void QuantizeRowU8Avx512(const float* x, int64_t dim, int32_t zero_point, uint8_t* q,
+                                    float* scale) {
+  const int64_t vec = dim / 16 * 16;
+  __m512 vlo = _mm512_setzero_ps(), vhi = _mm512_setzero_ps();
+  for (int64_t i = 0; i < vec; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    vlo = _mm512_maskz_min_ps(kAll, vlo, v);
+    vhi = _mm512_maskz_max_ps(kAll, vhi, v);
+  }
+  // The lowest value is the negated largest of -x.
+  float lo = -MaxLanes(_mm512_sub_ps(_mm512_setzero_ps(), vlo)), hi = MaxLanes(vhi);
+  for (int64_t i = vec; i < dim; ++i) {
+    lo = std::min(lo, x[i]);
+    hi = std::max(hi, x[i]);
+  }
+  const float s = U8Scale(lo, hi, zero_point);
+  const float inv = s > 0.f ? 1.f / s : 0.f;
+  const __m512 vinv = _mm512_set1_ps(inv);
+  const __m512i vzp = _mm512_set1_epi32(zero_point), zero = _mm512_setzero_si512();
+  for (int64_t i = 0; i < vec; i += 16) {
+    __m512i r = _mm512_maskz_cvtps_epi32(kAll, _mm512_mul_ps(_mm512_loadu_ps(x + i), vinv));
+    r = _mm512_maskz_max_epi32(kAll, _mm512_add_epi32(r, vzp), zero);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_maskz_cvtusepi32_epi8(kAll, r));
+  }
+  const float zp = static_cast<float>(zero_point);
+  for (int64_t i = vec; i < dim; ++i)
+    q[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(x[i] * inv) + zp, 0.f, 255.f));
+  *scale = s;
+}
+
+bool HasAvx512() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl");
+  return has;
+}
+
+// One row, with AVX-512 where the CPU has it.
+void QuantizeRowS8(const float* y, int64_t dim, int8_t* q, float* scale) {
+  if (HasAvx512()) {
+    QuantizeRowF32Avx512(y, dim, q, scale);
+  } else {
+    QuantizeRowPortable(y, dim, q, scale);
+  }
+}
+
+void QuantizeRowU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q, float* scale) {
+  if (HasAvx512()) {
+    QuantizeRowU8Avx512(y, dim, zero_point, q, scale);
+  } else {
+    QuantizeRowU8Portable(y, dim, zero_point, q, scale);
+  }
+}
+
+// Calls quantize(row, r) on each row r of x [rows, dim], in parallel.
+template <typename Quantize>
+void ForEachRow(const float* x, int64_t rows, int64_t dim, const Quantize& quantize) {
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) quantize(x + r * dim, r);
+  });
+}
+
+// The same for bfloat16 rows, each widened to float32 once into a buffer
+// that stays in L1 for the quantizer's two passes.
+template <typename Quantize>
+void ForEachBf16Row(const uint16_t* x, int64_t rows, int64_t dim, const Quantize& quantize) {
+  const bool simd = HasAvx512();
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    std::vector<float> row(static_cast<size_t>(dim));
+    for (int64_t r = begin; r < end; ++r) {
+      if (simd) {
+        Bf16RowToFloatAvx512(x + r * dim, dim, row.data());
+      } else {
+        for (int64_t i = 0; i < dim; ++i) row[i] = Bf16ToFloat(x[r * dim + i]);
+      }
+      quantize(row.data(), r);
+    }
+  });
+}
+
+}  // namespace
+
+void QuantizeRowReference(const float* y, int64_t dim, int8_t* q, float* scale) {
+  QuantizeRowPortable(y, dim, q, scale);
+}
+
+void QuantizeRowReferenceU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q,
+                            float* scale) {
+  QuantizeRowU8Portable(y, dim, zero_point, q, scale);
+}
+
+void QuantizeRowsU8(const float* x, int64_t rows, int64_t dim, int32_t zero_point, uint8_t* q,
+                    float* scales) {
+  ForEachRow(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowU8(y, dim, zero_point, q + r * dim, scales + r);
+  });
+}
+
+void QuantizeRowsU8Bf16(const uint16_t* x, int64_t rows, int64_t dim, int32_t zero_point,
+                        uint8_t* q, float* scales) {
+  ForEachBf16Row(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowU8(y, dim, zero_point, q + r * dim, scales + r);
+  });
+}
+
+void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
+  ForEachRow(x, rows, dim,
+             [&](const float* y, int64_t r) { QuantizeRowS8(y, dim, q + r * dim, scales + r); });
+}
+
+void QuantizeRowsBf16(const uint16_t* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
+  ForEachBf16Row(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowS8(y, dim, q + r * dim, scales + r);
+  });
+}
+
+void LayerNormQuantize(const float* x, int64_t rows, int64_t dim, const float* gamma,
+                       const float* beta, float eps, int8_t* q, float* scales) {
+  at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
+    // The normalized row stays in L1 between the two passes over it.
+    std::vector<float> y(static_cast<size_t>(dim));
+    for (int64_t r = begin; r < end; ++r) {
+      LayerNormRow(x + r * dim, dim, gamma, beta, eps, y.data());
+      QuantizeRowS8(y.data(), dim, q + r * dim, scales + r);
+    }
+  });
+}
+
+}  // namespace vit::fast

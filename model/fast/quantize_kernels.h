@@ -1,0 +1,50 @@
+// The int8 precision's quantization kernels: symmetric int8 with one scale
+// per row (per token for activations, per output channel for weights),
+// computed at run time from the row's largest magnitude. The LayerNorm
+// variant writes int8 directly, so quantizing a linear layer's input costs no
+// extra pass over memory. AVX-512 where the CPU has it, portable loops
+// otherwise (both round half to even); parallel over rows.
+#pragma once
+
+#include <cstdint>
+
+namespace vit::fast {
+
+/// The quantization every kernel here implements, for one row of `dim` values
+/// already in float32: scale = max|y| / 127, q[i] = round_half_even(y[i] *
+/// (127 / max|y|)) in [-127, 127]; an all-zero row gets scale 0 and q = 0.
+/// So y[i] ~ q[i] * scale. The reference the tests compare the kernels with.
+void QuantizeRowReference(const float* y, int64_t dim, int8_t* q, float* scale);
+
+/// The zero point of the asymmetric u8 quantization of GELU outputs (fc2's
+/// input): GELU is bounded below by -0.17, so a symmetric s8 code would leave
+/// its negative half nearly unused; with 32 of the 256 codes below zero the
+/// positive side gets 223 steps instead of 127.
+constexpr int32_t kGeluZeroPoint = 32;
+
+/// The u8 quantization with a fixed `zero_point` in (0, 255), for one row:
+/// scale = max(max(y) / (255 - zero_point), -min(y) / zero_point, 0),
+/// q[i] = clamp(round_half_even(y[i] * (1 / scale)) + zero_point, 0, 255)
+/// (q = zero_point where scale is 0). So y[i] ~ (q[i] - zero_point) * scale,
+/// never clipped. The reference the tests compare the kernels with.
+void QuantizeRowReferenceU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q,
+                            float* scale);
+
+/// Each row of `x` [rows, dim] float32 -> `q` [rows, dim] int8 and `scales` [rows].
+void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales);
+
+/// The same for bfloat16 input (the bits of each value, as fast_kernels.h writes them).
+void QuantizeRowsBf16(const uint16_t* x, int64_t rows, int64_t dim, int8_t* q, float* scales);
+
+/// QuantizeRowReferenceU8 on each row of `x` [rows, dim], float32 or bfloat16.
+void QuantizeRowsU8(const float* x, int64_t rows, int64_t dim, int32_t zero_point, uint8_t* q,
+                    float* scales);
+void QuantizeRowsU8Bf16(const uint16_t* x, int64_t rows, int64_t dim, int32_t zero_point,
+                        uint8_t* q, float* scales);
+
+/// LayerNorm (as fast_kernels.h's LayerNorm computes it, float32) of each row
+/// of `x` [rows, dim], quantized per row into `q` [rows, dim] and `scales` [rows].
+void LayerNormQuantize(const float* x, int64_t rows, int64_t dim, const float* gamma,
+                       const float* beta, float eps, int8_t* q, float* scales);
+
+}  // namespace vit::fast

@@ -1,0 +1,127 @@
+// The int8 precision on every fixture discovered when the test runs
+// (tests/support/fixture_test_main.cc): the same top-1 class as fp32 for each
+// image and logits within 5e-2 relative of fp32, at two batch sizes, through
+// the runner and through InferenceEngine.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "model/checkpoint_loader.h"
+#include "model/engine_common.h"
+#include "model/fast/fast_vit_runner.h"
+#include "model/inference_engine.h"
+#include "model/model_loader.h"
+#include "model/safetensors.h"
+#include "tests/support/fixture_discovery.h"
+
+namespace vit {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kInt8MaxRelativeError = 5e-2;
+
+struct Input {
+  std::string name;
+  torch::Tensor tokens;  // [B, N, C*P*P]
+  int64_t grid_h = 0, grid_w = 0;
+};
+
+// Every input of a fixture (pixel_values and, e.g., pixel_values_80x96) as tokens.
+std::vector<Input> Inputs(const std::string& dir) {
+  auto model = LoadModelFolder(dir);
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  auto ref = ReadSafetensors(dir + "/reference.safetensors");
+  EXPECT_TRUE(ref.ok()) << ref.status().ToString();
+  std::vector<Input> inputs;
+  if (!model.ok() || !ref.ok()) return inputs;
+  torch::InferenceMode guard;
+  const int p = model->inferred.vit.patch_size;
+  for (const auto& [key, pixels] : *ref) {
+    if (key.rfind("pixel_values", 0) != 0) continue;
+    Input in;
+    in.name = fs::path(dir).filename().string() + key.substr(std::string("pixel_values").size());
+    in.tokens = model->net->patch_embed->Patchify(pixels).contiguous();
+    in.grid_h = pixels.size(2) / p;
+    in.grid_w = pixels.size(3) / p;
+    inputs.push_back(std::move(in));
+  }
+  return inputs;
+}
+
+torch::Tensor RunFast(const std::string& dir, const Input& in, fast::Precision precision,
+                      int64_t batch) {
+  auto checkpoint = LoadCheckpoint(dir);
+  EXPECT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
+  if (!checkpoint.ok()) return {};
+  torch::InferenceMode guard;
+  fast::FastVitOptions options;
+  options.precision = precision;
+  fast::FastVitRunner runner(checkpoint->inferred.vit, std::move(checkpoint->weights), in.grid_h,
+                             in.grid_w, options);
+  return runner.Run(in.tokens.data_ptr<float>(), batch).logits;
+}
+
+void ExpectInt8MatchesFp32(const torch::Tensor& int8, const torch::Tensor& fp32,
+                           const std::string& what) {
+  ASSERT_EQ(int8.sizes(), fp32.sizes()) << what;
+  const double rel = (int8 - fp32).norm().item<double>() / fp32.norm().item<double>();
+  std::printf("  %-56s rel %.2e (limit %.0e)\n", what.c_str(), rel, kInt8MaxRelativeError);
+  EXPECT_LE(rel, kInt8MaxRelativeError) << what;
+  EXPECT_TRUE(torch::equal(int8.argmax(1), fp32.argmax(1))) << what << ": top-1 differs\nint8\n"
+                                                            << int8 << "\nfp32\n"
+                                                            << fp32;
+}
+
+class Int8 : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!ResolveDtype("int8").ok()) GTEST_SKIP() << "no VNNI / AMX-INT8 on this CPU";
+  }
+};
+
+TEST_P(Int8, TopOneAndLogitsMatchFp32) {
+  const auto inputs = Inputs(GetParam());
+  ASSERT_FALSE(inputs.empty());
+  for (const auto& in : inputs) {
+    for (int64_t batch : {in.tokens.size(0), int64_t{1}}) {
+      auto fp32 = RunFast(GetParam(), in, fast::Precision::kFp32, batch);
+      auto int8 = RunFast(GetParam(), in, fast::Precision::kInt8, batch);
+      ExpectInt8MatchesFp32(int8, fp32, in.name + " int8 batch " + std::to_string(batch));
+    }
+  }
+}
+
+// Through the public API (what the server calls): ModelInfo says int8.
+TEST_P(Int8, EngineMatchesFp32Engine) {
+  EngineOptions options;
+  options.backend = "fast";
+  options.threads = 2;
+  options.dtype = "int8";
+  auto int8 = InferenceEngine::Load(GetParam(), options);
+  options.dtype = "fp32";
+  auto fp32 = InferenceEngine::Load(GetParam(), options);
+  ASSERT_TRUE(int8.ok()) << int8.status().ToString();
+  ASSERT_TRUE(fp32.ok()) << fp32.status().ToString();
+  EXPECT_EQ((*int8)->info().dtype, "int8");
+  const auto& info = (*fp32)->info();
+  const auto inputs = Inputs(GetParam());
+  ASSERT_FALSE(inputs.empty());
+  const Input& in = inputs.front();  // the checkpoint's own grid
+  const int batch = static_cast<int>(in.tokens.size(0));
+  auto run = [&](InferenceEngine& engine) {
+    auto logits = torch::empty({batch, info.num_classes});
+    Status status = engine.Run(in.tokens.data_ptr<float>(), batch, logits.data_ptr<float>(),
+                               /*features=*/nullptr);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return logits;
+  };
+  ExpectInt8MatchesFp32(run(**int8), run(**fp32), in.name + " engine int8");
+}
+
+// An empty root registers no test here and fails in main().
+INSTANTIATE_TEST_SUITE_P(Fixtures, Int8, ::testing::ValuesIn(testing::DiscoverModelFixtures()),
+                         [](const auto& info) { return testing::FixtureTestName(info.param); });
+
+}  // namespace
+}  // namespace vit

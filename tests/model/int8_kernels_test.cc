@@ -1,0 +1,239 @@
+// The int8 precision's kernels, each against a float reference of the same
+// quantization: the row quantizers (float32, bf16, fused into LayerNorm) and
+// the s8 FastLinear with each epilogue, at several row counts (each its own
+// oneDNN plan).
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "model/cpu_features.h"
+#include "model/fast/fast_kernels.h"
+#include "model/fast/fast_linear.h"
+#include "model/fast/quantize_kernels.h"
+
+namespace vit::fast {
+namespace {
+
+struct Quantized {
+  std::vector<int8_t> q;
+  std::vector<float> scales;
+};
+
+// QuantizeRowReference on each row of a float32 [rows, dim] tensor.
+Quantized ReferenceQuantize(const at::Tensor& x) {
+  const int64_t rows = x.size(0), dim = x.size(1);
+  auto c = x.contiguous();
+  Quantized out{std::vector<int8_t>(static_cast<size_t>(rows * dim)),
+                std::vector<float>(static_cast<size_t>(rows))};
+  for (int64_t r = 0; r < rows; ++r)
+    QuantizeRowReference(c.data_ptr<float>() + r * dim, dim, out.q.data() + r * dim,
+                         out.scales.data() + r);
+  return out;
+}
+
+// q * scale per row, float64.
+at::Tensor Dequantize(const Quantized& v, int64_t rows, int64_t dim) {
+  auto q = at::from_blob(const_cast<int8_t*>(v.q.data()), {rows, dim}, at::kChar).to(at::kDouble);
+  auto s = at::from_blob(const_cast<float*>(v.scales.data()), {rows, 1}).to(at::kDouble);
+  return q * s;
+}
+
+at::Tensor RandomRows(int64_t rows, int64_t dim, uint64_t seed) {
+  at::manual_seed(seed);
+  // Rows of very different magnitudes, so per-row scales matter.
+  return at::randn({rows, dim}) * at::exp(at::randn({rows, 1}) * 2);
+}
+
+TEST(QuantizeKernels, RowsMatchReferenceAndBoundTheError) {
+  for (int64_t dim : {768, 37, 3072, 5}) {
+    const int64_t rows = 41;
+    auto x = RandomRows(rows, dim, static_cast<uint64_t>(dim));
+    x[3].zero_();  // an all-zero row: scale 0, codes 0
+    Quantized ours{std::vector<int8_t>(static_cast<size_t>(rows * dim)),
+                   std::vector<float>(static_cast<size_t>(rows))};
+    QuantizeRows(x.data_ptr<float>(), rows, dim, ours.q.data(), ours.scales.data());
+    const Quantized ref = ReferenceQuantize(x);
+    EXPECT_EQ(ours.q, ref.q) << "dim " << dim;
+    EXPECT_EQ(ours.scales, ref.scales) << "dim " << dim;
+    EXPECT_EQ(ours.scales[3], 0.f);
+    // Every value within half a step of its code, and the largest one at +-127.
+    auto err = (Dequantize(ours, rows, dim) - x.to(at::kDouble)).abs();
+    auto half_step = at::from_blob(ours.scales.data(), {rows, 1}).to(at::kDouble) / 2;
+    EXPECT_TRUE((err <= half_step * (1 + 1e-5) + 1e-12).all().item<bool>()) << "dim " << dim;
+    const int64_t row = 7;
+    const auto top = x[row].abs().argmax().item<int64_t>();
+    EXPECT_EQ(std::abs(int{ours.q[row * dim + top]}), 127);
+  }
+}
+
+TEST(QuantizeKernels, Bf16RowsMatchReference) {
+  const int64_t rows = 29, dim = 3072 + 9;
+  auto x = RandomRows(rows, dim, 11).to(at::kBFloat16).contiguous();
+  std::vector<uint16_t> bits(static_cast<size_t>(rows * dim));
+  std::memcpy(bits.data(), x.data_ptr(), bits.size() * sizeof(uint16_t));
+  Quantized ours{std::vector<int8_t>(bits.size()), std::vector<float>(static_cast<size_t>(rows))};
+  QuantizeRowsBf16(bits.data(), rows, dim, ours.q.data(), ours.scales.data());
+  const Quantized ref = ReferenceQuantize(x.to(at::kFloat));
+  EXPECT_EQ(ours.q, ref.q);
+  EXPECT_EQ(ours.scales, ref.scales);
+}
+
+TEST(QuantizeKernels, U8RowsWithZeroPointMatchReferenceAndNeverClip) {
+  const int64_t rows = 23, dim = 3072 + 5;
+  // GELU-like rows: mostly positive, bounded below, of varied magnitude.
+  auto x = at::gelu(RandomRows(rows, dim, 21));
+  x[2].zero_();
+  std::vector<uint8_t> q(static_cast<size_t>(rows * dim)), ref_q(q.size());
+  std::vector<float> scales(static_cast<size_t>(rows)), ref_scales(scales.size());
+  QuantizeRowsU8(x.data_ptr<float>(), rows, dim, kGeluZeroPoint, q.data(), scales.data());
+  for (int64_t r = 0; r < rows; ++r)
+    QuantizeRowReferenceU8(x.data_ptr<float>() + r * dim, dim, kGeluZeroPoint,
+                           ref_q.data() + r * dim, ref_scales.data() + r);
+  EXPECT_EQ(q, ref_q);
+  EXPECT_EQ(scales, ref_scales);
+  EXPECT_EQ(scales[2], 0.f);
+  auto codes = at::from_blob(q.data(), {rows, dim}, at::kByte).to(at::kDouble);
+  auto s = at::from_blob(scales.data(), {rows, 1}).to(at::kDouble);
+  auto err = ((codes - kGeluZeroPoint) * s - x.to(at::kDouble)).abs();
+  EXPECT_TRUE((err <= s / 2 * (1 + 1e-5) + 1e-12).all().item<bool>()) << "a value was clipped";
+  // The positive side uses 223 steps: a finer step than symmetric s8's.
+  const Quantized s8 = ReferenceQuantize(x);
+  EXPECT_LT(scales[5], s8.scales[5]);
+
+  auto bf16 = x.to(at::kBFloat16).contiguous();
+  std::vector<uint16_t> bits(q.size());
+  std::memcpy(bits.data(), bf16.data_ptr(), bits.size() * sizeof(uint16_t));
+  QuantizeRowsU8Bf16(bits.data(), rows, dim, kGeluZeroPoint, q.data(), scales.data());
+  auto widened = bf16.to(at::kFloat).contiguous();
+  for (int64_t r = 0; r < rows; ++r)
+    QuantizeRowReferenceU8(widened.data_ptr<float>() + r * dim, dim, kGeluZeroPoint,
+                           ref_q.data() + r * dim, ref_scales.data() + r);
+  EXPECT_EQ(q, ref_q);
+  EXPECT_EQ(scales, ref_scales);
+}
+
+TEST(QuantizeKernels, LayerNormQuantizeMatchesLayerNormThenQuantize) {
+  for (int64_t dim : {192, 768, 50}) {
+    const int64_t rows = 33;
+    auto x = RandomRows(rows, dim, 100 + static_cast<uint64_t>(dim)) + 3;
+    auto gamma = at::rand({dim}) + 0.5, beta = at::randn({dim}) * 0.1;
+    std::vector<float> normed(static_cast<size_t>(rows * dim));
+    LayerNorm(x.data_ptr<float>(), rows, dim, gamma.data_ptr<float>(), beta.data_ptr<float>(),
+              1e-6f, normed.data(), /*out_bf16=*/false);
+    const Quantized ref = ReferenceQuantize(at::from_blob(normed.data(), {rows, dim}));
+    Quantized ours{std::vector<int8_t>(normed.size()),
+                   std::vector<float>(static_cast<size_t>(rows))};
+    LayerNormQuantize(x.data_ptr<float>(), rows, dim, gamma.data_ptr<float>(),
+                      beta.data_ptr<float>(), 1e-6f, ours.q.data(), ours.scales.data());
+    // The same LayerNorm arithmetic (fast_kernels.h's LayerNormRow), so the
+    // same codes and scales.
+    EXPECT_EQ(ours.q, ref.q) << "dim " << dim;
+    EXPECT_EQ(ours.scales, ref.scales) << "dim " << dim;
+    // And LayerNorm itself: against ATen's.
+    auto expected = at::layer_norm(x, {dim}, gamma, beta, 1e-6);
+    EXPECT_TRUE(at::allclose(at::from_blob(normed.data(), {rows, dim}), expected, 1e-4, 1e-4));
+  }
+}
+
+double RelativeError(const at::Tensor& ours, const at::Tensor& ref) {
+  return (ours.to(at::kDouble) - ref).norm().item<double>() / ref.norm().item<double>();
+}
+
+// y = (q_x * s_x) (q_w * s_w)^T + b in float64, then the epilogue.
+at::Tensor ReferenceLinear(const Quantized& x, int64_t rows, const at::Tensor& weight,
+                           const at::Tensor& bias, Epilogue epilogue, const at::Tensor& dst0) {
+  const Quantized w = ReferenceQuantize(weight);
+  auto y = at::matmul(Dequantize(x, rows, weight.size(1)),
+                      Dequantize(w, weight.size(0), weight.size(1)).t()) +
+           bias.to(at::kDouble);
+  if (epilogue == Epilogue::kGelu) y = at::gelu(y);
+  if (epilogue == Epilogue::kAccumulate) y = y + dst0.to(at::kDouble);
+  return y;
+}
+
+struct LinearCase {
+  Epilogue epilogue;
+  dnnl::memory::data_type dst_dt;
+  double tolerance;
+};
+
+TEST(Int8Linear, MatchesFloatReferenceOfTheSameQuantization) {
+  if (!CpuHasFastInt8()) GTEST_SKIP() << "no VNNI / AMX-INT8 on this CPU (int8 is refused here)";
+  using dt = dnnl::memory::data_type;
+  const int64_t in = 96, out = 80;
+  at::manual_seed(5);
+  auto weight = at::randn({out, in}) * (at::rand({out, 1}) + 0.1);
+  auto bias = at::randn({out});
+  for (const LinearCase& c :
+       {LinearCase{Epilogue::kNone, dt::f32, 1e-6}, LinearCase{Epilogue::kGelu, dt::f32, 1e-5},
+        LinearCase{Epilogue::kAccumulate, dt::f32, 1e-6},
+        LinearCase{Epilogue::kGelu, dt::bf16, 8e-3}}) {
+    FastLinear layer(weight, bias, dt::s8, c.dst_dt, c.epilogue, /*hint_rows=*/64);
+    EXPECT_EQ(layer.weight_scales(), ReferenceQuantize(weight).scales);
+    for (int64_t rows : {1, 7, 64}) {
+      auto x = RandomRows(rows, in, static_cast<uint64_t>(rows));
+      Quantized xq{std::vector<int8_t>(static_cast<size_t>(rows * in)),
+                   std::vector<float>(static_cast<size_t>(rows))};
+      QuantizeRows(x.data_ptr<float>(), rows, in, xq.q.data(), xq.scales.data());
+      auto dst0 = at::randn({rows, out});
+      at::Tensor dst = c.dst_dt == dt::f32 ? dst0.clone() : at::empty({rows, out}, at::kBFloat16);
+      layer.Run(xq.q.data(), dst.data_ptr(), rows, xq.scales.data());
+      const auto ref = ReferenceLinear(xq, rows, weight, bias, c.epilogue, dst0);
+      const double rel = RelativeError(dst.to(at::kFloat), ref);
+      EXPECT_LE(rel, c.tolerance) << "epilogue " << static_cast<int>(c.epilogue) << " rows " << rows
+                                  << " dst bf16 " << (c.dst_dt == dt::bf16);
+    }
+  }
+}
+
+TEST(Int8Linear, U8InputWithZeroPointMatchesFloatReference) {
+  if (!CpuHasFastInt8()) GTEST_SKIP() << "no VNNI / AMX-INT8 on this CPU (int8 is refused here)";
+  using dt = dnnl::memory::data_type;
+  const int64_t in = 160, out = 48;
+  at::manual_seed(7);
+  auto weight = at::randn({out, in});
+  auto bias = at::randn({out});
+  FastLinear layer(weight, bias, dt::u8, dt::f32, Epilogue::kAccumulate, /*hint_rows=*/16,
+                   kGeluZeroPoint);
+  for (int64_t rows : {16, 3}) {
+    auto x = at::gelu(RandomRows(rows, in, 40 + static_cast<uint64_t>(rows)));
+    std::vector<uint8_t> q(static_cast<size_t>(rows * in));
+    std::vector<float> scales(static_cast<size_t>(rows));
+    QuantizeRowsU8(x.data_ptr<float>(), rows, in, kGeluZeroPoint, q.data(), scales.data());
+    auto dst0 = at::randn({rows, out});
+    auto dst = dst0.clone();
+    layer.Run(q.data(), dst.data_ptr<float>(), rows, scales.data());
+    auto xq = (at::from_blob(q.data(), {rows, in}, at::kByte).to(at::kDouble) - kGeluZeroPoint) *
+              at::from_blob(scales.data(), {rows, 1}).to(at::kDouble);
+    const Quantized w = ReferenceQuantize(weight);
+    auto ref =
+        at::matmul(xq, Dequantize(w, out, in).t()) + bias.to(at::kDouble) + dst0.to(at::kDouble);
+    EXPECT_LE(RelativeError(dst, ref), 1e-6) << "rows " << rows;
+  }
+}
+
+TEST(Int8Linear, CloseToTheUnquantizedLayer) {
+  if (!CpuHasFastInt8()) GTEST_SKIP() << "no VNNI / AMX-INT8 on this CPU (int8 is refused here)";
+  using dt = dnnl::memory::data_type;
+  const int64_t rows = 50, in = 384, out = 192;
+  at::manual_seed(9);
+  auto weight = at::randn({out, in}) / std::sqrt(static_cast<double>(in));
+  auto bias = at::randn({out});
+  auto x = at::randn({rows, in});
+  FastLinear q8(weight, bias, dt::s8, dt::f32, Epilogue::kNone, rows);
+  Quantized xq{std::vector<int8_t>(static_cast<size_t>(rows * in)),
+               std::vector<float>(static_cast<size_t>(rows))};
+  QuantizeRows(x.data_ptr<float>(), rows, in, xq.q.data(), xq.scales.data());
+  auto y = at::empty({rows, out});
+  q8.Run(xq.q.data(), y.data_ptr<float>(), rows, xq.scales.data());
+  // 8-bit inputs and weights: about 1% error on a Gaussian layer.
+  const double rel = RelativeError(y, at::addmm(bias, x, weight.t()).to(at::kDouble));
+  EXPECT_LE(rel, 2e-2);
+  EXPECT_GE(rel, 1e-4) << "suspiciously exact: is the layer quantized at all?";
+}
+
+}  // namespace
+}  // namespace vit::fast
