@@ -19,6 +19,7 @@ enum class StatusCode {
   kDataLoss,            // truncated or corrupt data
   kUnimplemented,       // valid but unsupported (e.g. an unknown pickle opcode)
   kInternal,            // a bug or an unexpected library failure
+  kUnauthenticated,     // the call lacks valid credentials (bearer token)
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -59,6 +60,9 @@ inline Status UnimplementedError(std::string m) {
   return {StatusCode::kUnimplemented, std::move(m)};
 }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status UnauthenticatedError(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
 
 // Holds either a value or a non-OK Status.
 template <typename T>

@@ -6,6 +6,17 @@
 
 namespace vit {
 
+void Softmax(const float* logits, int num_classes, float* probabilities) {
+  if (num_classes <= 0) return;
+  const float max_logit = *std::max_element(logits, logits + num_classes);
+  double sum = 0.0;
+  for (int c = 0; c < num_classes; ++c) sum += std::exp(static_cast<double>(logits[c]) - max_logit);
+  for (int c = 0; c < num_classes; ++c) {
+    probabilities[c] =
+        static_cast<float>(std::exp(static_cast<double>(logits[c]) - max_logit) / sum);
+  }
+}
+
 std::vector<ClassScore> TopKSoftmax(const float* logits, int num_classes, int k) {
   if (num_classes <= 0) return {};
   k = std::clamp(k, 0, num_classes);

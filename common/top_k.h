@@ -11,6 +11,10 @@ struct ClassScore {
   float probability = 0.0f;
 };
 
+/// Softmax over `logits[0..num_classes)` into `probabilities`, computed
+/// exactly as TopKSoftmax computes its probabilities.
+void Softmax(const float* logits, int num_classes, float* probabilities);
+
 /// Softmax over `logits[0..num_classes)` (in double, shifted by the maximum),
 /// then the `k` largest, best first; equal logits keep the lower class index
 /// first, so results are reproducible. `k` is clamped to [0, num_classes].

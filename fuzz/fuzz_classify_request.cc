@@ -103,8 +103,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto calls = std::make_shared<std::atomic<int>>(0);
   auto answered = std::make_shared<std::promise<Status>>();
   std::future<Status> answer = answered->get_future();
-  server->service->StartClassify("Classify", request, /*owned_image=*/{},
-                                 /*deadline_micros=*/0, "fuzz", &response,
+  vit::server::VitServiceImpl::CallSource source;
+  source.peer = "fuzz";
+  server->service->StartClassify(std::move(source), request, /*owned_image=*/{}, &response,
                                  [calls, answered](const Status& status) {
                                    if (calls->fetch_add(1) == 0) answered->set_value(status);
                                  });

@@ -26,6 +26,8 @@ grpc::StatusCode ToGrpcCode(StatusCode code) {
       return grpc::StatusCode::UNIMPLEMENTED;
     case StatusCode::kInternal:
       return grpc::StatusCode::INTERNAL;
+    case StatusCode::kUnauthenticated:
+      return grpc::StatusCode::UNAUTHENTICATED;
   }
   return grpc::StatusCode::UNKNOWN;
 }
@@ -58,6 +60,8 @@ StatusCode FromGrpcCode(grpc::StatusCode code) {
       return StatusCode::kDataLoss;
     case grpc::StatusCode::UNIMPLEMENTED:
       return StatusCode::kUnimplemented;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return StatusCode::kUnauthenticated;
     default:
       return StatusCode::kInternal;
   }

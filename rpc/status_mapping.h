@@ -10,8 +10,8 @@ namespace vit::rpc {
 
 grpc::StatusCode ToGrpcCode(StatusCode code);
 grpc::Status ToGrpcStatus(const Status& status);
-/// gRPC codes without a vit::StatusCode of their own (UNAUTHENTICATED,
-/// PERMISSION_DENIED, ...) map to kInternal; keep GrpcCodeName() in messages.
+/// gRPC codes without a vit::StatusCode of their own (PERMISSION_DENIED,
+/// ...) map to kInternal; keep GrpcCodeName() in messages.
 StatusCode FromGrpcCode(grpc::StatusCode code);
 
 /// The gRPC name of `code`, e.g. "RESOURCE_EXHAUSTED".

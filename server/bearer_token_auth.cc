@@ -24,23 +24,31 @@ std::string Sha256(std::string_view text) {
 BearerTokenAuth::BearerTokenAuth(const std::string& token)
     : enabled_(!token.empty()), token_digest_(Sha256(token)) {}
 
+Status BearerTokenAuth::CheckAuthorization(const std::string_view* value,
+                                           const char* carrier) const {
+  if (!enabled_) return Status::Ok();
+  if (value == nullptr) {
+    return UnauthenticatedError(std::string("missing 'authorization: Bearer TOKEN' ") + carrier);
+  }
+  if (value->substr(0, kScheme.size()) != kScheme) {
+    return UnauthenticatedError(std::string("the 'authorization' ") + carrier +
+                                " must be 'Bearer TOKEN'");
+  }
+  const std::string digest = Sha256(value->substr(kScheme.size()));
+  if (CRYPTO_memcmp(digest.data(), token_digest_.data(), digest.size()) != 0)
+    return UnauthenticatedError("invalid bearer token");
+  return Status::Ok();
+}
+
 grpc::Status BearerTokenAuth::Check(const grpc::ServerContextBase& context) const {
   if (!enabled_) return grpc::Status::OK;
   const auto& metadata = context.client_metadata();
   const auto found = metadata.find("authorization");
-  if (found == metadata.end()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "missing 'authorization: Bearer TOKEN' metadata");
-  }
-  const std::string_view value(found->second.data(), found->second.size());
-  if (value.substr(0, kScheme.size()) != kScheme) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "the 'authorization' metadata must be 'Bearer TOKEN'");
-  }
-  const std::string digest = Sha256(value.substr(kScheme.size()));
-  if (CRYPTO_memcmp(digest.data(), token_digest_.data(), digest.size()) != 0)
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "invalid bearer token");
-  return grpc::Status::OK;
+  std::string_view value;
+  if (found != metadata.end()) value = std::string_view(found->second.data(), found->second.size());
+  const Status status = CheckAuthorization(found != metadata.end() ? &value : nullptr, "metadata");
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, status.message());
 }
 
 }  // namespace vit::server

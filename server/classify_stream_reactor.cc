@@ -39,8 +39,12 @@ void ClassifyStreamReactor::OnReadDone(bool ok) {
   // An empty image stays empty here, and StartClassify rejects it.
   v1::ClassifyResponse* result = response->mutable_result();
   v1::ClassifyStreamResponse* raw = response.release();
-  service_->StartClassify("ClassifyStream", request_, std::move(image), deadline_micros_, peer_,
-                          result, [this, raw](const Status& status) {
+  VitServiceImpl::CallSource source;
+  source.method = "ClassifyStream";
+  source.peer = peer_;
+  source.deadline_micros = deadline_micros_;
+  service_->StartClassify(std::move(source), request_, std::move(image), result,
+                          [this, raw](const Status& status) {
                             OnResult(std::unique_ptr<v1::ClassifyStreamResponse>(raw), status);
                           });
   // Only now may request_ be the target of the next read.

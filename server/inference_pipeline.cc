@@ -4,6 +4,7 @@
 #include <cmath>
 #include <exception>
 
+#include "common/patch_tokens.h"
 #include "server/metrics.h"
 
 namespace vit::server {
@@ -113,6 +114,20 @@ Status ImageError(const Status& status) {
   }
 }
 
+Status InferencePipeline::PixelsToTokens(const std::vector<float>& pixels, float* tokens) const {
+  const PreprocessSpec& spec = backend_->info().preprocess;
+  const size_t expected = static_cast<size_t>(spec.channels) * spec.input_height * spec.input_width;
+  if (pixels.size() != expected) {
+    return InvalidArgumentError(
+        "pixel values hold " + std::to_string(pixels.size()) + " floats; the model takes " +
+        std::to_string(expected) + " (" + std::to_string(spec.channels) + " x " +
+        std::to_string(spec.input_height) + " x " + std::to_string(spec.input_width) + ")");
+  }
+  ChwToPatchTokens(pixels.data(), spec.channels, spec.input_height, spec.input_width,
+                   spec.patch_size, tokens);
+  return Status::Ok();
+}
+
 void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
   const int64_t start = clock_->NowMicros();
   if (task->deadline_micros != 0 && start >= task->deadline_micros) {
@@ -122,11 +137,16 @@ void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
   const std::string_view image = task->request.image;
   task->tokens.resize(preprocessor_->tokens_size());
   Status status;
-  try {
-    status = preprocessor_->EncodedToTokens(reinterpret_cast<const uint8_t*>(image.data()),
-                                            image.size(), task->tokens.data());
-  } catch (const std::exception& e) {
-    status = InvalidArgumentError(std::string("image could not be preprocessed: ") + e.what());
+  if (!task->request.pixels.empty()) {
+    status = PixelsToTokens(task->request.pixels, task->tokens.data());
+    std::vector<float>().swap(task->request.pixels);
+  } else {
+    try {
+      status = preprocessor_->EncodedToTokens(reinterpret_cast<const uint8_t*>(image.data()),
+                                              image.size(), task->tokens.data());
+    } catch (const std::exception& e) {
+      status = InvalidArgumentError(std::string("image could not be preprocessed: ") + e.what());
+    }
   }
   task->preprocess_us = clock_->NowMicros() - start;
   if (!status.ok()) {
@@ -145,11 +165,12 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
   const size_t tokens_size = preprocessor_->tokens_size();
   bool want_logits = false;
   bool want_features = false;
+  const int64_t gather_start = clock_->NowMicros();
   batch_tokens_.resize(n * tokens_size);
   for (int i = 0; i < n; ++i) {
     std::copy(batch[i]->tokens.begin(), batch[i]->tokens.end(),
               batch_tokens_.begin() + i * tokens_size);
-    want_logits |= batch[i]->request.top_k > 0;
+    want_logits |= batch[i]->request.top_k > 0 || batch[i]->request.want_logits;
     want_features |= batch[i]->request.want_features;
   }
   batch_logits_.resize(static_cast<size_t>(n) * info.num_classes);
@@ -163,7 +184,8 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
   } catch (const std::exception& e) {
     status = InternalError(std::string("inference failed: ") + e.what());
   }
-  const int64_t inference_us = clock_->NowMicros() - start;
+  const int64_t end = clock_->NowMicros();
+  const int64_t inference_us = end - start;
   if (metrics_ != nullptr) metrics_->ObserveBatch(n, inference_us);
 
   // Tasks left unfinished by an exception below are failed by ~Task.
@@ -178,6 +200,10 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
       result.top_k = TopKSoftmax(batch_logits_.data() + static_cast<size_t>(i) * info.num_classes,
                                  info.num_classes, task.request.top_k);
     }
+    if (task.request.want_logits) {
+      const float* begin = batch_logits_.data() + static_cast<size_t>(i) * info.num_classes;
+      result.logits.assign(begin, begin + info.num_classes);
+    }
     if (task.request.want_features) {
       const float* begin = batch_features_.data() + static_cast<size_t>(i) * info.feature_dim;
       result.features.assign(begin, begin + info.feature_dim);
@@ -188,6 +214,8 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
     result.batch_size = n;
     task.Finish(Status::Ok(), std::move(result));
   }
+  if (status.ok())
+    statistics_.RecordExecution(n, start - gather_start, inference_us, clock_->NowMicros() - end);
 }
 
 void InferencePipeline::Stop(bool drain) {

@@ -14,6 +14,7 @@
 #include "common/top_k.h"
 #include "server/batch_scheduler.h"
 #include "server/model_backend.h"
+#include "server/model_statistics.h"
 #include "server/worker_pool.h"
 
 namespace vit::server {
@@ -36,8 +37,14 @@ struct InferenceRequest {
   /// `owned_image` to hand the bytes over instead.
   std::string_view image;
   std::string owned_image;
+  /// Instead of an image: pixels already preprocessed (resized, cropped,
+  /// normalized), channels x height x width of the model's input size
+  /// (checked by the caller). Not decoded; only cut into patch tokens.
+  std::vector<float> pixels;
   /// Predictions wanted (already validated: 1 .. num_classes); 0 = none.
   int top_k = 0;
+  /// Return all num_classes logits.
+  bool want_logits = false;
   /// Return the pooled features.
   bool want_features = false;
   /// Absolute deadline on the pipeline's clock (microseconds); 0 = none.
@@ -46,6 +53,7 @@ struct InferenceRequest {
 
 struct InferenceResult {
   std::vector<ClassScore> top_k;  // best first
+  std::vector<float> logits;      // when asked for
   std::vector<float> features;    // when asked for
   int64_t queue_us = 0;
   int64_t preprocess_us = 0;
@@ -84,6 +92,9 @@ class InferencePipeline {
   size_t max_image_bytes() const { return preprocessor_->max_image_bytes(); }
   const PipelineOptions& options() const { return options_; }
   Clock* clock() const { return clock_; }
+  /// The model's statistics (calls are recorded by the front doors, model
+  /// runs by the pipeline).
+  ModelStatistics& statistics() { return statistics_; }
   size_t NumPreprocessQueued() const { return workers_.NumQueuedJobs(); }
   size_t NumBatchQueued() const;
 
@@ -93,6 +104,8 @@ class InferencePipeline {
                     const Preprocessor* preprocessor, Metrics* metrics);
   Status WarmUp();
   void Preprocess(std::unique_ptr<Task> task);
+  // pixel_values (C x H x W of the model's input size) to patch tokens.
+  Status PixelsToTokens(const std::vector<float>& pixels, float* tokens) const;
   void RunBatch(std::vector<std::unique_ptr<Task>> batch);
 
   const PipelineOptions options_;
@@ -100,6 +113,7 @@ class InferencePipeline {
   const Preprocessor* const preprocessor_;
   Metrics* const metrics_;
   Clock* const clock_;
+  ModelStatistics statistics_;
   WorkerPool workers_;
   std::unique_ptr<BatchScheduler<Task>> scheduler_;
   // Batch buffers, touched by the batching thread only.

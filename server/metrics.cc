@@ -63,14 +63,15 @@ Metrics::Metrics()
       total_seconds_(LatencyBounds()),
       batch_size_(BatchSizeBounds()) {}
 
-void Metrics::CountRequest(const std::string& method, StatusCode code) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{method, StatusCodeName(code)}];
+void Metrics::CountRequest(const std::string& protocol, const std::string& method,
+                           StatusCode code) {
+  CountRequest(protocol, method, StatusCodeName(code));
 }
 
-void Metrics::CountRequest(const std::string& method, const std::string& code_name) {
+void Metrics::CountRequest(const std::string& protocol, const std::string& method,
+                           const std::string& code_name) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{method, code_name}];
+  ++requests_[{protocol, method, code_name}];
 }
 
 void Metrics::ObserveLatencies(int64_t queue_us, int64_t preprocess_us, int64_t total_us) {
@@ -109,10 +110,12 @@ void Metrics::SetInFlightFn(InFlightFn fn) {
 std::string Metrics::RenderPrometheus() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
-  Header("vit_requests_total", "counter", "Finished requests by RPC method and status code.", &out);
+  Header("vit_requests_total", "counter",
+         "Finished requests by protocol, RPC method or endpoint, and status code.", &out);
   for (const auto& [key, count] : requests_) {
-    out += "vit_requests_total{method=\"" + key.first + "\",code=\"" + key.second + "\"} " +
-           std::to_string(count) + "\n";
+    const auto& [protocol, method, code] = key;
+    out += "vit_requests_total{protocol=\"" + Escape(protocol) + "\",method=\"" + Escape(method) +
+           "\",code=\"" + code + "\"} " + std::to_string(count) + "\n";
   }
   Header("vit_queue_latency_seconds", "histogram", "Time from batch queue to batch start.", &out);
   queue_seconds_.Render("vit_queue_latency_seconds", &out);

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -40,10 +41,13 @@ class Metrics {
 
   Metrics();
 
-  /// One finished request (or one ClassifyStream item) of RPC `method`.
-  void CountRequest(const std::string& method, StatusCode code);
+  /// One finished request (or one ClassifyStream item) of RPC or endpoint
+  /// `method`, received over `protocol` ("vit", "oip-grpc", "oip-http",
+  /// "http").
+  void CountRequest(const std::string& protocol, const std::string& method, StatusCode code);
   /// The same, for a gRPC code with no StatusCode (e.g. "UNAUTHENTICATED").
-  void CountRequest(const std::string& method, const std::string& code_name);
+  void CountRequest(const std::string& protocol, const std::string& method,
+                    const std::string& code_name);
   /// Latencies of one successful request, in microseconds.
   void ObserveLatencies(int64_t queue_us, int64_t preprocess_us, int64_t total_us);
   /// One model run.
@@ -55,8 +59,9 @@ class Metrics {
   std::string RenderPrometheus() const;
 
  private:
-  mutable std::mutex mu_;                                             // guards every member below
-  std::map<std::pair<std::string, std::string>, uint64_t> requests_;  // (method, code)
+  mutable std::mutex mu_;  // guards every member below
+  // (protocol, method, code)
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> requests_;
   Histogram queue_seconds_;
   Histogram preprocess_seconds_;
   Histogram inference_seconds_;

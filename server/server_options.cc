@@ -22,6 +22,11 @@ void AddListenFlags(CLI::App* app, ListenOptions* o) {
           "Address the metrics listener binds; empty = same as --host");
   AddFlag(app, "--metrics-port", o->metrics_port, "VIT_METRICS_PORT",
           "Prometheus /metrics HTTP port; 0 = any free port, -1 = off");
+  AddFlag(app, "--http-host", o->http_host, "VIT_HTTP_HOST",
+          "Address the HTTP/REST API listener binds; empty = same as --host");
+  AddFlag(app, "--http-port", o->http_port, "VIT_HTTP_PORT",
+          "HTTP/REST API port (Open Inference Protocol /v2 and the plain /v1 endpoints; HTTPS "
+          "with --tls-cert); 0 = any free port, -1 = off");
 }
 
 void AddPipelineFlags(CLI::App* app, PipelineOptions* o) {
@@ -112,6 +117,8 @@ Status ValidateServerOptions(const ServerOptions& o) {
   if (listen.port < 0 || listen.port > 65535) return bad("--port", "in [0, 65535]", listen.port);
   if (listen.metrics_port < -1 || listen.metrics_port > 65535)
     return bad("--metrics-port", "in [-1, 65535]", listen.metrics_port);
+  if (listen.http_port < -1 || listen.http_port > 65535)
+    return bad("--http-port", "in [-1, 65535]", listen.http_port);
   if (o.engine.threads < 0) return bad("--threads", ">= 0", o.engine.threads);
   if (o.pipeline.preprocess_threads < 1)
     return bad("--preprocess-threads", ">= 1", o.pipeline.preprocess_threads);

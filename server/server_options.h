@@ -19,8 +19,8 @@ namespace vit::server {
 
 /// Where the server listens.
 struct ListenOptions {
-  /// Address the gRPC server binds (and the metrics server, unless
-  /// metrics_host is set). Default "0.0.0.0".
+  /// Address the gRPC server binds (and the metrics and HTTP servers, unless
+  /// metrics_host / http_host are set). Default "0.0.0.0".
   std::string host = "0.0.0.0";
   /// gRPC port; 0 = any free port (the bound port is logged). Default 50051.
   int port = 50051;
@@ -28,6 +28,12 @@ struct ListenOptions {
   std::string metrics_host;
   /// Prometheus /metrics HTTP port; 0 = any free port, -1 = off. Default 8002.
   int metrics_port = 8002;
+  /// Address the HTTP/REST API (Open Inference Protocol v2 and /v1) binds;
+  /// "" = the same as `host`. Default "".
+  std::string http_host;
+  /// HTTP/REST API port (Triton's default); 0 = any free port, -1 = off.
+  /// HTTPS when TLS is configured. Default 8000.
+  int http_port = 8000;
 };
 
 /// Transport security and authentication.

@@ -114,7 +114,7 @@ void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int 
 // Health NOT_SERVING, optional delay, then stop accepting and let in-flight
 // work finish within the grace period; what is left after it is cancelled.
 void Drain(const ShutdownOptions& options, int signal_number, grpc::Server* server,
-           HealthStatus* health, VitServiceImpl* service, InferencePipeline* pipeline) {
+           HealthStatus* health, ServingContext* service, InferencePipeline* pipeline) {
   const auto start = MonotonicClock::now();
   const int64_t answered_before = service->answered();
   spdlog::info("received {}; health NOT_SERVING, draining {} in-flight request(s)",
@@ -197,10 +197,11 @@ int RunServer(const ServerOptions& options) {
   Metrics metrics;
   ServiceOptions service_options = options.service;
   service_options.auth_token = *auth_token;
-  VitServiceImpl service(service_options, &metrics);
-  oip::GrpcInferenceServiceImpl oip_service(service.serving());
+  ServingContext serving(service_options, &metrics);
+  VitServiceImpl service(&serving);
+  oip::GrpcInferenceServiceImpl oip_service(&serving);
   metrics.SetInFlightFn(
-      [&service] { return std::make_pair(service.in_flight(), service.open_streams()); });
+      [&serving, &service] { return std::make_pair(serving.in_flight(), service.open_streams()); });
 
   int port = 0;
   StatusOr<std::unique_ptr<grpc::Server>> server =
@@ -218,8 +219,9 @@ int RunServer(const ServerOptions& options) {
     (*server)->Shutdown();
     return 1;
   }
-  spdlog::info("vit-server listening on {}:{}, metrics port {}; loading the model",
-               options.listen.host, port, *metrics_port);
+  const int http_port = -1;
+  spdlog::info("vit-server listening on {}:{}, metrics port {}, http port {}; loading the model",
+               options.listen.host, port, *metrics_port, http_port);
 
   const auto load_start = MonotonicClock::now();
   ServedModel model;
@@ -234,12 +236,12 @@ int RunServer(const ServerOptions& options) {
   metrics.SetQueueDepthFn([pipeline] {
     return std::make_pair(pipeline->NumPreprocessQueued(), pipeline->NumBatchQueued());
   });
-  service.SetPipeline(pipeline);
+  serving.SetPipeline(pipeline);
   health.SetServing();
   LogStartupSummary(options, pipeline->model_info(), port, *metrics_port,
                     MillisecondsSince(load_start), !auth_token->empty());
 
-  Drain(options.shutdown, signal.get(), server->get(), &health, &service, pipeline);
+  Drain(options.shutdown, signal.get(), server->get(), &health, &serving, pipeline);
   metrics_http.Stop();
   spdlog::info("vit-server stopped");
   return 0;

@@ -14,6 +14,15 @@ namespace {
 
 Status NotServing() { return UnavailableError("model is loading; the server is not serving yet"); }
 
+VitServiceImpl::CallSource Source(const char* method, const grpc::CallbackServerContext& context,
+                                  InferencePipeline* pipeline) {
+  VitServiceImpl::CallSource source;
+  source.method = method;
+  source.peer = context.peer();
+  if (pipeline != nullptr) source.deadline_micros = DeadlineMicros(context, pipeline->clock());
+  return source;
+}
+
 // Answers a ClassifyStream call with `status` before reading anything.
 class RejectedStreamReactor final
     : public grpc::ServerBidiReactor<v1::ClassifyRequest, v1::ClassifyStreamResponse> {
@@ -24,89 +33,91 @@ class RejectedStreamReactor final
 
 }  // namespace
 
+VitServiceImpl::VitServiceImpl(ServingContext* serving) : serving_(serving) {}
+
 VitServiceImpl::VitServiceImpl(const ServiceOptions& options, Metrics* metrics)
-    : options_(options), auth_(options.auth_token), metrics_(metrics) {}
+    : owned_serving_(std::make_unique<ServingContext>(options, metrics)),
+      serving_(owned_serving_.get()) {}
 
 grpc::Status VitServiceImpl::Authenticate(const char* method,
                                           const grpc::CallbackServerContext& context) {
-  grpc::Status status = auth_.Check(context);
-  if (!status.ok()) {
-    if (metrics_ != nullptr) metrics_->CountRequest(method, "UNAUTHENTICATED");
-    spdlog::warn("{} peer={} status=UNAUTHENTICATED: {}", method, context.peer(),
-                 status.error_message());
-  }
+  grpc::Status status = serving_->auth().Check(context);
+  if (!status.ok())
+    serving_->RecordUnauthenticated("vit", method, context.peer(), status.error_message());
   return status;
 }
 
-Status VitServiceImpl::Admit(int64_t in_flight_before) const {
-  const int limit = options_.max_in_flight_requests;
-  if (limit <= 0 || in_flight_before < limit) return Status::Ok();
-  return ResourceExhaustedError("the server has " + std::to_string(limit) +
-                                " requests in flight (--max-in-flight-requests); retry later");
-}
-
-int64_t VitServiceImpl::RequestDeadline(int64_t call_deadline, Clock* clock) const {
-  if (call_deadline != 0 || options_.default_deadline_ms <= 0) return call_deadline;
-  return clock->NowMicros() + options_.default_deadline_ms * 1000;
-}
-
-void VitServiceImpl::SetPipeline(InferencePipeline* pipeline) {
-  pipeline_.store(pipeline, std::memory_order_release);
-}
-
-void VitServiceImpl::Record(const char* method, const std::string& peer, size_t image_bytes,
-                            const Status& status, const InferenceResult* result) {
-  --in_flight_;
-  ++answered_;
-  if (metrics_ != nullptr) {
-    metrics_->CountRequest(method, status.code());
-    if (status.ok() && result != nullptr)
-      metrics_->ObserveLatencies(result->queue_us, result->preprocess_us, result->total_us);
-  }
-  if (!status.ok()) {
-    spdlog::warn("{} peer={} bytes={} status={}", method, peer, image_bytes, status.ToString());
-  } else if (result != nullptr && spdlog::should_log(spdlog::level::debug)) {
-    spdlog::debug(
-        "{} peer={} bytes={} status=OK top1={} batch={} queue_us={} preprocess_us={} "
-        "inference_us={} total_us={}",
-        method, peer, image_bytes, result->top_k.empty() ? -1 : result->top_k.front().class_index,
-        result->batch_size, result->queue_us, result->preprocess_us, result->inference_us,
-        result->total_us);
-  }
-}
-
-void VitServiceImpl::StartClassify(const char* method, const v1::ClassifyRequest& request,
-                                   std::string owned_image, int64_t deadline_micros,
-                                   std::string peer, v1::ClassifyResponse* response,
-                                   std::function<void(const Status&)> done) {
-  const int64_t in_flight_before = in_flight_++;
-  const size_t bytes = owned_image.empty() ? request.image().size() : owned_image.size();
+void VitServiceImpl::StartImageCall(CallSource source, const std::string& model,
+                                    std::string_view image, std::string owned_image,
+                                    const PrepareFn& prepare, FillFn fill,
+                                    std::function<void(const Status&)> done) {
+  auto record = std::make_shared<CallRecord>();
+  record->protocol = source.protocol;
+  record->method = source.method;
+  record->peer = std::move(source.peer);
+  record->bytes = owned_image.empty() ? image.size() : owned_image.size();
   auto reject = [&](const Status& status) {
-    Record(method, peer, bytes, status, nullptr);
+    record->status = status;
+    serving_->Record(*record);
     done(status);
   };
-  InferencePipeline* pipeline = this->pipeline();
-  if (pipeline == nullptr) return reject(NotServing());
-  if (Status admitted = Admit(in_flight_before); !admitted.ok()) return reject(admitted);
+  if (Status entered = serving_->Enter(); !entered.ok()) return reject(entered);
+  InferencePipeline* pipeline = serving_->pipeline();
   const ModelInfo& info = pipeline->model_info();
-  Status status = CheckModelName(request.model(), info);
-  if (status.ok()) status = CheckImageSize(bytes, pipeline->max_image_bytes());
-  if (!status.ok()) return reject(status);
-  StatusOr<int> top_k = ResolveTopK(request.top_k(), info, options_.default_top_k);
-  if (!top_k.ok()) return reject(top_k.status());
-
+  Status status = CheckModelName(model, info);
+  if (status.ok()) status = CheckImageSize(record->bytes, pipeline->max_image_bytes());
   InferenceRequest inference;
-  if (owned_image.empty()) inference.image = request.image();
+  if (status.ok()) status = prepare(info, &inference);
+  if (!status.ok()) return reject(status);
+
+  if (owned_image.empty()) inference.image = image;
   inference.owned_image = std::move(owned_image);
-  inference.top_k = *top_k;
-  inference.deadline_micros = RequestDeadline(deadline_micros, pipeline->clock());
+  inference.deadline_micros = serving_->RequestDeadline(source.deadline_micros);
   pipeline->Submit(std::move(inference),
-                   [this, &info, method, peer = std::move(peer), bytes, response,
-                    done = std::move(done)](const Status& status, InferenceResult result) {
-                     if (status.ok()) FillClassifyResponse(info, result, response);
-                     Record(method, peer, bytes, status, &result);
+                   [this, &info, record, fill = std::move(fill), done = std::move(done)](
+                       const Status& status, InferenceResult result) {
+                     if (status.ok()) fill(info, result);
+                     record->status = status;
+                     record->result = &result;
+                     serving_->Record(*record);
                      done(status);
                    });
+}
+
+void VitServiceImpl::StartClassify(CallSource source, const v1::ClassifyRequest& request,
+                                   std::string owned_image, v1::ClassifyResponse* response,
+                                   std::function<void(const Status&)> done) {
+  const int requested_top_k = request.top_k();
+  const int default_top_k = options().default_top_k;
+  StartImageCall(
+      std::move(source), request.model(), request.image(), std::move(owned_image),
+      [requested_top_k, default_top_k](const ModelInfo& info, InferenceRequest* inference) {
+        StatusOr<int> top_k = ResolveTopK(requested_top_k, info, default_top_k);
+        if (!top_k.ok()) return top_k.status();
+        inference->top_k = *top_k;
+        return Status::Ok();
+      },
+      [response](const ModelInfo& info, const InferenceResult& result) {
+        FillClassifyResponse(info, result, response);
+      },
+      std::move(done));
+}
+
+void VitServiceImpl::StartEmbed(CallSource source, const v1::EmbedRequest& request,
+                                std::string owned_image, v1::EmbedResponse* response,
+                                std::function<void(const Status&)> done) {
+  StartImageCall(
+      std::move(source), request.model(), request.image(), std::move(owned_image),
+      [](const ModelInfo&, InferenceRequest* inference) {
+        inference->want_features = true;
+        return Status::Ok();
+      },
+      [response](const ModelInfo& info, const InferenceResult& result) {
+        response->mutable_embedding()->Assign(result.features.begin(), result.features.end());
+        response->set_model_id(info.id);
+        FillTimings(result, response->mutable_timings());
+      },
+      std::move(done));
 }
 
 grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* context,
@@ -117,10 +128,7 @@ grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* 
     reactor->Finish(status);
     return reactor;
   }
-  InferencePipeline* pipeline = this->pipeline();
-  const int64_t deadline =
-      pipeline != nullptr ? DeadlineMicros(*context, pipeline->clock()) : int64_t{0};
-  StartClassify("Classify", *request, /*owned_image=*/{}, deadline, context->peer(), response,
+  StartClassify(Source("Classify", *context, pipeline()), *request, /*owned_image=*/{}, response,
                 [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }
@@ -130,14 +138,15 @@ VitServiceImpl::ClassifyStream(grpc::CallbackServerContext* context) {
   if (grpc::Status status = Authenticate("ClassifyStream", *context); !status.ok())
     return new RejectedStreamReactor(status);
   const int64_t open_before = open_streams_++;
-  if (options_.max_streams > 0 && open_before >= options_.max_streams) {
+  if (options().max_streams > 0 && open_before >= options().max_streams) {
     --open_streams_;
-    if (metrics_ != nullptr) metrics_->CountRequest("ClassifyStream", "RESOURCE_EXHAUSTED");
+    if (Metrics* metrics = serving_->metrics())
+      metrics->CountRequest("vit", "ClassifyStream", "RESOURCE_EXHAUSTED");
     spdlog::warn("ClassifyStream peer={} status=RESOURCE_EXHAUSTED: {} streams open",
-                 context->peer(), options_.max_streams);
+                 context->peer(), options().max_streams);
     return new RejectedStreamReactor(
         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     "the server has " + std::to_string(options_.max_streams) +
+                     "the server has " + std::to_string(options().max_streams) +
                          " ClassifyStream calls open (--max-streams); retry later"));
   }
   return new ClassifyStreamReactor(this, context);  // calls OnStreamClosed() when done
@@ -151,40 +160,8 @@ grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* con
     reactor->Finish(status);
     return reactor;
   }
-  const int64_t in_flight_before = in_flight_++;
-  std::string peer = context->peer();
-  const size_t bytes = request->image().size();
-  auto finish = [this, reactor, peer, bytes](const Status& status, const InferenceResult* result) {
-    Record("Embed", peer, bytes, status, result);
-    reactor->Finish(rpc::ToGrpcStatus(status));
-  };
-  InferencePipeline* pipeline = this->pipeline();
-  if (pipeline == nullptr) {
-    finish(NotServing(), nullptr);
-    return reactor;
-  }
-  const ModelInfo& info = pipeline->model_info();
-  Status status = Admit(in_flight_before);
-  if (status.ok()) status = CheckModelName(request->model(), info);
-  if (status.ok()) status = CheckImageSize(bytes, pipeline->max_image_bytes());
-  if (!status.ok()) {
-    finish(status, nullptr);
-    return reactor;
-  }
-  InferenceRequest inference;
-  inference.image = request->image();
-  inference.want_features = true;
-  inference.deadline_micros =
-      RequestDeadline(DeadlineMicros(*context, pipeline->clock()), pipeline->clock());
-  pipeline->Submit(std::move(inference), [&info, response, finish](const Status& status,
-                                                                   InferenceResult result) {
-    if (status.ok()) {
-      response->mutable_embedding()->Assign(result.features.begin(), result.features.end());
-      response->set_model_id(info.id);
-      FillTimings(result, response->mutable_timings());
-    }
-    finish(status, &result);
-  });
+  StartEmbed(Source("Embed", *context, pipeline()), *request, /*owned_image=*/{}, response,
+             [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }
 

@@ -7,45 +7,31 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
-#include "server/bearer_token_auth.h"
 #include "server/inference_pipeline.h"
 #include "server/metrics.h"
+#include "server/service_options.h"
+#include "server/serving_context.h"
 #include "vit/v1/vit.grpc.pb.h"
 
 namespace vit::server {
 
-struct ServiceOptions {
-  /// Predictions returned when a request's top_k is 0. Default 5.
-  int default_top_k = 5;
-  /// Requests one ClassifyStream may have in flight before the server stops
-  /// reading from it (flow control). Default 64.
-  int max_stream_in_flight = 64;
-  /// Requests accepted and not yet answered, over all calls; more are
-  /// RESOURCE_EXHAUSTED at once. 0 = unbounded. Default 512.
-  int max_in_flight_requests = 512;
-  /// ClassifyStream calls open at once; more are RESOURCE_EXHAUSTED at once.
-  /// 0 = unbounded. Default 64.
-  int max_streams = 64;
-  /// Deadline (ms from arrival) of a request whose call has none; 0 = none.
-  /// Default 60000.
-  int64_t default_deadline_ms = 60000;
-  /// Bearer token every RPC of this service must carry; "" = none. The
-  /// health and reflection services are not this service: they stay open.
-  /// Default "".
-  std::string auth_token;
-};
-
 class VitServiceImpl final : public v1::VitService::CallbackService {
  public:
+  /// Shares `serving` (which must outlive the service) with the server's
+  /// other front doors.
+  explicit VitServiceImpl(ServingContext* serving);
+  /// A service with a context of its own (tests, the fuzz harness).
   /// `metrics` may be null.
   VitServiceImpl(const ServiceOptions& options, Metrics* metrics);
 
   /// Starts serving with `pipeline` (loaded and warmed up); until then every
   /// RPC is UNAVAILABLE. The pipeline must outlive the gRPC server.
-  void SetPipeline(InferencePipeline* pipeline);
+  void SetPipeline(InferencePipeline* pipeline) { serving_->SetPipeline(pipeline); }
 
   grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
                                      const v1::ClassifyRequest* request,
@@ -59,42 +45,56 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
                                          const v1::GetModelInfoRequest* request,
                                          v1::ModelInfo* response) override;
 
+  /// Where a Classify or Embed call came from, for limits, metrics and logs.
+  struct CallSource {
+    /// Metrics label (see CallRecord): "vit" for this service's own RPCs,
+    /// "http" for the plain HTTP endpoints built on them.
+    const char* protocol = "vit";
+    const char* method = "Classify";
+    std::string peer;
+    /// The call's deadline on the pipeline's clock (microseconds); 0 = none.
+    int64_t deadline_micros = 0;
+  };
+
   /// Validates `request` and submits it; `done` runs exactly once (possibly
   /// inline) after `response` is filled on OK. `owned_image`, when not
-  /// empty, replaces request.image() (a stream's bytes, moved out).
-  void StartClassify(const char* method, const v1::ClassifyRequest& request,
-                     std::string owned_image, int64_t deadline_micros, std::string peer,
+  /// empty, replaces request.image() (bytes moved out of a stream or an HTTP
+  /// body).
+  void StartClassify(CallSource source, const v1::ClassifyRequest& request, std::string owned_image,
                      v1::ClassifyResponse* response, std::function<void(const Status&)> done);
+  /// The same for Embed.
+  void StartEmbed(CallSource source, const v1::EmbedRequest& request, std::string owned_image,
+                  v1::EmbedResponse* response, std::function<void(const Status&)> done);
 
-  const ServiceOptions& options() const { return options_; }
-  InferencePipeline* pipeline() const { return pipeline_.load(std::memory_order_acquire); }
+  const ServiceOptions& options() const { return serving_->options(); }
+  InferencePipeline* pipeline() const { return serving_->pipeline(); }
+  ServingContext* serving() const { return serving_; }
   /// Requests accepted by an RPC handler and not yet answered.
-  int64_t in_flight() const { return in_flight_.load(); }
+  int64_t in_flight() const { return serving_->in_flight(); }
   /// Requests answered so far (any status).
-  int64_t answered() const { return answered_.load(); }
+  int64_t answered() const { return serving_->answered(); }
   /// ClassifyStream calls open now.
   int64_t open_streams() const { return open_streams_.load(); }
   /// Called by a stream's reactor when gRPC is done with it.
   void OnStreamClosed() { --open_streams_; }
 
  private:
+  // Sets up the pipeline request once the common checks passed; an error
+  // refuses the call.
+  using PrepareFn = std::function<Status(const ModelInfo&, InferenceRequest*)>;
+  // Fills the response from a successful result.
+  using FillFn = std::function<void(const ModelInfo&, const InferenceResult&)>;
+  // The path of every image call: Enter, model name and size checks,
+  // `prepare`, submit, `fill` on OK, Record, `done` exactly once.
+  void StartImageCall(CallSource source, const std::string& model, std::string_view image,
+                      std::string owned_image, const PrepareFn& prepare, FillFn fill,
+                      std::function<void(const Status&)> done);
+
   // OK, or UNAUTHENTICATED (counted and logged) when the call lacks the token.
   grpc::Status Authenticate(const char* method, const grpc::CallbackServerContext& context);
-  // OK, or RESOURCE_EXHAUSTED when `in_flight_before` is at the server-wide cap.
-  Status Admit(int64_t in_flight_before) const;
-  // `call_deadline` (0 = none) or, without one, now + default_deadline_ms.
-  int64_t RequestDeadline(int64_t call_deadline, Clock* clock) const;
 
-  // Counts, times and logs one finished request.
-  void Record(const char* method, const std::string& peer, size_t image_bytes, const Status& status,
-              const InferenceResult* result);
-
-  const ServiceOptions options_;
-  const BearerTokenAuth auth_;
-  Metrics* const metrics_;
-  std::atomic<InferencePipeline*> pipeline_{nullptr};
-  std::atomic<int64_t> in_flight_{0};
-  std::atomic<int64_t> answered_{0};
+  std::unique_ptr<ServingContext> owned_serving_;  // the second constructor's
+  ServingContext* const serving_;
   std::atomic<int64_t> open_streams_{0};
 };
 

@@ -77,14 +77,14 @@ def metric(text, name):
 
 def classify_counts(text):
     counts = {}
-    for m in re.finditer(r'^vit_requests_total\{method="Classify",code="([A-Z_]+)"\} (\d+)$', text, re.M):
+    for m in re.finditer(r'^vit_requests_total\{protocol="vit",method="Classify",code="([A-Z_]+)"\} (\d+)$', text, re.M):
         counts[m.group(1)] = int(m.group(2))
     return counts
 
 
 def start_server(args, log_path):
     log = open(log_path, "w")
-    cmd = [args.server_binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
+    cmd = [args.server_binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--http-port", "-1",
            "--max-pixels", str(args.max_pixels),
            "--max-in-flight-requests", str(args.max_in_flight_requests), *args.server_arg]
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

@@ -46,7 +46,7 @@ class ServerProcess:
     def __init__(self, binary, model_dir):
         self.output = []
         self.process = subprocess.Popen(
-            [binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "-1",
+            [binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "-1", "--http-port", "-1",
              "--model", model_dir, "--dtype", "fp32", "--threads", "1"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.port = None

@@ -56,8 +56,9 @@ struct Answers {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([this, service, t] {
         for (int i = t * kRequestsPerThread; i < (t + 1) * kRequestsPerThread; ++i) {
-          service->StartClassify("Classify", requests[i], /*owned_image=*/{},
-                                 /*deadline_micros=*/0, "test", &responses[i],
+          VitServiceImpl::CallSource source;
+          source.peer = "test";
+          service->StartClassify(std::move(source), requests[i], /*owned_image=*/{}, &responses[i],
                                  [this, i](const Status& status) { Answer(i, status); });
         }
       });

@@ -346,12 +346,16 @@ TEST(ServerLifecycleTest, QueueFullAndExpiredDeadline) {
   for (int i = 0; i < 100; ++i) {
     metrics = HttpGet(server.metrics_port(), "/metrics");
     if (MetricValue(metrics,
-                    "vit_requests_total{method=\"Classify\",code=\"DEADLINE_EXCEEDED\"}") == 1)
+                    "vit_requests_total{protocol=\"vit\",method=\"Classify\",code=\"DEADLINE_"
+                    "EXCEEDED\"}") == 1)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(
-      MetricValue(metrics, "vit_requests_total{method=\"Classify\",code=\"DEADLINE_EXCEEDED\"}"), 1)
+      MetricValue(
+          metrics,
+          "vit_requests_total{protocol=\"vit\",method=\"Classify\",code=\"DEADLINE_EXCEEDED\"}"),
+      1)
       << metrics;
   EXPECT_EQ(MetricValue(metrics, "vit_inferred_images_total"), 0) << metrics;
 

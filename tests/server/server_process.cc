@@ -9,11 +9,13 @@ namespace vit::server::testing {
 
 bool ServerProcess::Start(const std::string& binary, const std::vector<std::string>& args,
                           std::chrono::seconds timeout) {
-  std::vector<std::string> all_args = {"--host", "127.0.0.1", "--port", "0", "--metrics-port", "0"};
+  std::vector<std::string> all_args = {"--host",         "127.0.0.1", "--port",      "0",
+                                       "--metrics-port", "0",         "--http-port", "0"};
   all_args.insert(all_args.end(), args.begin(), args.end());
   if (!process_.Start(binary, all_args)) return false;
 
-  const std::regex listening(R"(vit-server listening on [^ ]+:(\d+), metrics port (-?\d+))");
+  const std::regex listening(
+      R"(vit-server listening on [^ ]+:(\d+), metrics port (-?\d+), http port (-?\d+))");
   std::smatch match;
   std::string matched_output;  // what `match` points into
   const bool found = process_.WaitForOutput(
@@ -25,6 +27,7 @@ bool ServerProcess::Start(const std::string& binary, const std::vector<std::stri
   if (!found) return false;
   port_ = std::stoi(match[1]);
   metrics_port_ = std::stoi(match[2]);
+  http_port_ = std::stoi(match[3]);
   return true;
 }
 

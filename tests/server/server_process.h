@@ -13,8 +13,8 @@ namespace vit::server::testing {
 class ServerProcess {
  public:
   /// Starts `binary` with `args` plus --host 127.0.0.1 --port 0
-  /// --metrics-port 0 and waits (up to `timeout`) for its "listening" line.
-  /// False (with the output so far in output()) when it does not come.
+  /// --metrics-port 0 --http-port 0 (later flags win) and waits (up to `timeout`) for its
+  /// "listening" line. False (with the output so far in output()) when it does not come.
   bool Start(const std::string& binary, const std::vector<std::string>& args,
              std::chrono::seconds timeout = std::chrono::seconds(60));
 
@@ -28,6 +28,8 @@ class ServerProcess {
 
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }
+  /// The HTTP/REST API's port; -1 when off.
+  int http_port() const { return http_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
   /// Waits until the output contains `text`; false after `timeout`.
@@ -46,6 +48,7 @@ class ServerProcess {
   vit::testing::Subprocess process_;  // SIGKILLed when destroyed while running
   int port_ = 0;
   int metrics_port_ = 0;
+  int http_port_ = -1;
 };
 
 /// GET http://127.0.0.1:`port``path`; "" on failure.

@@ -124,11 +124,14 @@ TEST_F(ServiceTest, BadRequestsGetPreciseStatusCodes) {
   ASSERT_TRUE(Classify("class:1", 1, &response, "fake-model").ok());
   EXPECT_EQ(backend_.batch_sizes(), std::vector<int>{1}) << "only the good request ran";
   const std::string metrics = metrics_.RenderPrometheus();
-  EXPECT_NE(metrics.find("vit_requests_total{method=\"Classify\",code=\"INVALID_ARGUMENT\"} 5"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.find(
+          "vit_requests_total{protocol=\"vit\",method=\"Classify\",code=\"INVALID_ARGUMENT\"} 5"),
+      std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("vit_requests_total{method=\"Classify\",code=\"NOT_FOUND\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.find("vit_requests_total{protocol=\"vit\",method=\"Classify\",code=\"NOT_FOUND\"} 1"),
+      std::string::npos);
 }
 
 TEST_F(ServiceTest, UnavailableUntilTheModelIsReady) {
@@ -154,9 +157,10 @@ TEST_F(ServiceTest, DeadlinePassedWhileQueuedIsNotComputed) {
        i < 100 && metrics_.RenderPrometheus().find("DEADLINE_EXCEEDED") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_NE(metrics_.RenderPrometheus().find(
-                "vit_requests_total{method=\"Classify\",code=\"DEADLINE_EXCEEDED\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics_.RenderPrometheus().find(
+          "vit_requests_total{protocol=\"vit\",method=\"Classify\",code=\"DEADLINE_EXCEEDED\"} 1"),
+      std::string::npos);
   EXPECT_TRUE(backend_.batch_sizes().empty());
 }
 
@@ -363,8 +367,8 @@ TEST_F(ServiceTest, StreamCapRejectsExtraStreamsUntilOneCloses) {
   EXPECT_TRUE(round_trip(third.get())) << "a slot is free again";
   third->WritesDone();
   EXPECT_TRUE(third->Finish().ok());
-  EXPECT_NE(metrics_.RenderPrometheus().find(
-                "vit_requests_total{method=\"ClassifyStream\",code=\"RESOURCE_EXHAUSTED\"} 1"),
+  EXPECT_NE(metrics_.RenderPrometheus().find("vit_requests_total{protocol=\"vit\",method="
+                                             "\"ClassifyStream\",code=\"RESOURCE_EXHAUSTED\"} 1"),
             std::string::npos);
 }
 
@@ -426,9 +430,10 @@ TEST_F(ServiceTest, BearerTokenGuardsEveryMethod) {
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(backend_.batch_sizes(), std::vector<int>{1}) << "only the authenticated call ran";
   EXPECT_EQ(service_->open_streams(), 0);
-  EXPECT_NE(metrics_.RenderPrometheus().find(
-                "vit_requests_total{method=\"Classify\",code=\"UNAUTHENTICATED\"} 5"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics_.RenderPrometheus().find(
+          "vit_requests_total{protocol=\"vit\",method=\"Classify\",code=\"UNAUTHENTICATED\"} 5"),
+      std::string::npos)
       << metrics_.RenderPrometheus();
 }
 

@@ -1,0 +1,68 @@
+#include "server/serving_context.h"
+
+#include <spdlog/spdlog.h>
+
+namespace vit::server {
+
+ServingContext::ServingContext(const ServiceOptions& options, Metrics* metrics)
+    : options_(options), auth_(options.auth_token), metrics_(metrics) {}
+
+void ServingContext::SetPipeline(InferencePipeline* pipeline) {
+  pipeline_.store(pipeline, std::memory_order_release);
+}
+
+Status ServingContext::Enter(int images) {
+  const int64_t before = in_flight_.fetch_add(images);
+  if (pipeline() == nullptr)
+    return UnavailableError("model is loading; the server is not serving yet");
+  const int limit = options_.max_in_flight_requests;
+  if (limit <= 0 || before < limit) return Status::Ok();
+  return ResourceExhaustedError("the server has " + std::to_string(limit) +
+                                " requests in flight (--max-in-flight-requests); retry later");
+}
+
+int64_t ServingContext::RequestDeadline(int64_t call_deadline) const {
+  if (call_deadline != 0 || options_.default_deadline_ms <= 0) return call_deadline;
+  InferencePipeline* serving = pipeline();
+  if (serving == nullptr) return 0;
+  return serving->clock()->NowMicros() + options_.default_deadline_ms * 1000;
+}
+
+void ServingContext::Record(const CallRecord& call) {
+  in_flight_ -= call.images;
+  ++answered_;
+  const InferenceResult* result = call.result;
+  if (metrics_ != nullptr) {
+    metrics_->CountRequest(call.protocol, call.method, call.status.code());
+    if (call.status.ok() && result != nullptr)
+      metrics_->ObserveLatencies(result->queue_us, result->preprocess_us, result->total_us);
+  }
+  if (InferencePipeline* served = pipeline()) {
+    ModelStatistics& statistics = served->statistics();
+    if (call.status.ok() && result != nullptr) {
+      statistics.RecordSuccess(call.images, result->total_us, result->queue_us,
+                               result->preprocess_us, result->inference_us);
+    } else if (!call.status.ok()) {
+      statistics.RecordFailure(result != nullptr ? result->total_us : 0);
+    }
+  }
+  if (!call.status.ok()) {
+    spdlog::warn("{} {} peer={} bytes={} images={} status={}", call.protocol, call.method,
+                 call.peer, call.bytes, call.images, call.status.ToString());
+  } else if (result != nullptr && spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug(
+        "{} {} peer={} bytes={} images={} status=OK top1={} batch={} queue_us={} "
+        "preprocess_us={} inference_us={} total_us={}",
+        call.protocol, call.method, call.peer, call.bytes, call.images,
+        result->top_k.empty() ? -1 : result->top_k.front().class_index, result->batch_size,
+        result->queue_us, result->preprocess_us, result->inference_us, result->total_us);
+  }
+}
+
+void ServingContext::RecordUnauthenticated(const char* protocol, const char* method,
+                                           const std::string& peer, const std::string& message) {
+  if (metrics_ != nullptr) metrics_->CountRequest(protocol, method, "UNAUTHENTICATED");
+  spdlog::warn("{} {} peer={} status=UNAUTHENTICATED: {}", protocol, method, peer, message);
+}
+
+}  // namespace vit::server

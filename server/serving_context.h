@@ -1,0 +1,82 @@
+// What every front door of the server shares: the vit.v1 gRPC service, the
+// Open Inference Protocol over gRPC and HTTP, and the plain /v1 HTTP
+// endpoints. One instance per server: the pipeline being served, the
+// bearer token, the server-wide in-flight cap, the default deadline, metrics,
+// the served model's statistics and the request log, so that every protocol is
+// limited, counted and logged the same way.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "server/bearer_token_auth.h"
+#include "server/inference_pipeline.h"
+#include "server/metrics.h"
+#include "server/service_options.h"
+
+namespace vit::server {
+
+/// One finished call, for Record().
+struct CallRecord {
+  /// Metrics label: "vit", "oip-grpc", "oip-http" or "http".
+  const char* protocol = "vit";
+  /// RPC or endpoint name: "Classify", "ModelInfer", "/v1/classify", ...
+  const char* method = "";
+  std::string peer;
+  /// Encoded image bytes (or body bytes) the call carried; for the log.
+  size_t bytes = 0;
+  /// Images the call asked for (its batch size); 1 for vit.v1.
+  int images = 1;
+  Status status;
+  /// The call's timings on success (the slowest image of a batched call).
+  const InferenceResult* result = nullptr;
+};
+
+class ServingContext {
+ public:
+  /// `metrics` may be null.
+  ServingContext(const ServiceOptions& options, Metrics* metrics);
+  ServingContext(const ServingContext&) = delete;
+  ServingContext& operator=(const ServingContext&) = delete;
+
+  /// Starts serving with `pipeline` (loaded and warmed up); until then every
+  /// call is UNAVAILABLE. The pipeline must outlive every front door.
+  void SetPipeline(InferencePipeline* pipeline);
+  InferencePipeline* pipeline() const { return pipeline_.load(std::memory_order_acquire); }
+
+  const ServiceOptions& options() const { return options_; }
+  const BearerTokenAuth& auth() const { return auth_; }
+  Metrics* metrics() const { return metrics_; }
+
+  /// Counts a call of `images` images in flight until its Record(), which
+  /// must follow exactly once whatever this returns. Returns the error to
+  /// answer at once: UNAVAILABLE before SetPipeline, RESOURCE_EXHAUSTED when
+  /// the server-wide cap (--max-in-flight-requests) was already reached.
+  Status Enter(int images = 1);
+  /// `call_deadline` (0 = none) or, without one, now + default_deadline_ms,
+  /// on the pipeline's clock (microseconds).
+  int64_t RequestDeadline(int64_t call_deadline) const;
+  /// Counts, times and logs one finished call; ends its Enter().
+  void Record(const CallRecord& call);
+  /// Counts and logs a call refused for its credentials (no Enter()).
+  void RecordUnauthenticated(const char* protocol, const char* method, const std::string& peer,
+                             const std::string& message);
+
+  /// Images accepted and not yet answered.
+  int64_t in_flight() const { return in_flight_.load(); }
+  /// Calls answered so far (any status).
+  int64_t answered() const { return answered_.load(); }
+
+ private:
+  const ServiceOptions options_;
+  const BearerTokenAuth auth_;
+  Metrics* const metrics_;
+  std::atomic<InferencePipeline*> pipeline_{nullptr};
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> answered_{0};
+};
+
+}  // namespace vit::server
