@@ -25,6 +25,7 @@ std::string Le32(uint32_t n) {
 }
 
 TEST(OipWireTest, BytesElementIsLittleEndianLengthThenBytes) {
+  EXPECT_EQ(BytesLengthPrefix(0x01020304), std::string("\x04\x03\x02\x01", 4));
   EXPECT_EQ(EncodeBytesElement("abc"), std::string("\x03\x00\x00\x00"
                                                    "abc",
                                                    7));
@@ -205,17 +206,18 @@ TEST(OipGrpcCodecTest, StatisticsListTheModelNames) {
 }
 
 TEST(OipHttpCodecTest, ClassifyBodyIsTheJsonHeaderThenTheImageAsOneBytesElement) {
-  const InferBody body = BuildClassifyBody("abc", 3);
+  const InferBodyHead head = BuildClassifyBodyHead(/*image_size=*/3, /*top_k=*/3);
   // The exact bytes: nlohmann::json writes keys sorted, so this is stable.
   const std::string header =
       R"({"inputs":[{"datatype":"BYTES","name":"image","parameters":{"binary_data_size":7},)"
       R"("shape":[1,1]}],"outputs":[{"name":"probabilities","parameters":{"binary_data":true,)"
       R"("classification":3}}]})";
-  EXPECT_EQ(body.json_length, header.size());
-  EXPECT_EQ(body.body, header + Le32(3) + "abc");
+  EXPECT_EQ(head.json, header);
+  EXPECT_EQ(head.length_prefix, Le32(3));
+  EXPECT_EQ(head.json + head.length_prefix + "abc", header + EncodeBytesElement("abc"));
+  EXPECT_EQ(BuildClassifyBodyHead(70000, 1).length_prefix, Le32(70000));
   EXPECT_EQ(
-      json::parse(BuildClassifyBody("x", 0).body.substr(
-          0, BuildClassifyBody("x", 0).json_length))["outputs"][0]["parameters"]["classification"],
+      json::parse(BuildClassifyBodyHead(1, 0).json)["outputs"][0]["parameters"]["classification"],
       kDefaultTopK);
 }
 

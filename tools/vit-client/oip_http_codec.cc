@@ -91,23 +91,21 @@ std::string ModelPath(const std::string& model, const std::string& suffix) {
   return path + suffix;
 }
 
-InferBody BuildClassifyBody(const std::string& image, int top_k) {
-  const std::string element = EncodeBytesElement(image);
+InferBodyHead BuildClassifyBodyHead(size_t image_size, int top_k) {
+  InferBodyHead head;
+  head.length_prefix = BytesLengthPrefix(image_size);
   const json header = {
       {"inputs",
        {{{"name", kImageInput},
          {"datatype", "BYTES"},
          {"shape", {1, 1}},
-         {"parameters", {{"binary_data_size", element.size()}}}}}},
+         {"parameters", {{"binary_data_size", head.length_prefix.size() + image_size}}}}}},
       {"outputs",
        {{{"name", kProbabilitiesOutput},
          {"parameters",
           {{"classification", top_k > 0 ? top_k : kDefaultTopK}, {"binary_data", true}}}}}}};
-  InferBody out;
-  out.body = header.dump();
-  out.json_length = out.body.size();
-  out.body += element;
-  return out;
+  head.json = header.dump();
+  return head;
 }
 
 static StatusOr<ClassifyResult> ParseClassifyJson(std::string_view body, size_t json_length) {

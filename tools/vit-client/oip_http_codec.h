@@ -27,20 +27,22 @@ StatusOr<std::string> HttpBaseUrl(const std::string& server, bool* tls);
 /// "/v2/models/NAME" + suffix, NAME percent-encoded.
 std::string ModelPath(const std::string& model, const std::string& suffix = "");
 
-/// A request body and the length of its JSON part.
-struct InferBody {
-  std::string body;
-  /// Inference-Header-Content-Length: the JSON header's length, binary data after it.
-  size_t json_length = 0;
+/// The parts of an infer request body before the image: sent one after the
+/// other, then the image itself, so that the image is never copied.
+struct InferBodyHead {
+  /// The JSON header; Inference-Header-Content-Length is its size.
+  std::string json;
+  /// The image's length as 4 bytes little-endian (its BYTES element prefix).
+  std::string length_prefix;
 };
 
-/// POST /v2/models/{m}/infer for one image: JSON {"inputs": [{"name":
-/// "image", "datatype": "BYTES", "shape": [1, 1], "parameters":
-/// {"binary_data_size": 4 + size}}], "outputs": [{"name": "probabilities",
-/// "parameters": {"classification": top_k, "binary_data": true}}]}, then the
-/// image as one BYTES element (4-byte little-endian length + bytes).
-/// top_k <= 0 asks kDefaultTopK.
-InferBody BuildClassifyBody(const std::string& image, int top_k);
+/// POST /v2/models/{m}/infer for one image of `image_size` bytes: JSON
+/// {"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1, 1],
+/// "parameters": {"binary_data_size": 4 + image_size}}], "outputs": [{"name":
+/// "probabilities", "parameters": {"classification": top_k, "binary_data":
+/// true}}]}; the body is json + length_prefix + the image. top_k <= 0 asks
+/// kDefaultTopK.
+InferBodyHead BuildClassifyBodyHead(size_t image_size, int top_k);
 
 /// The predictions in an infer response body: `json_length` is its
 /// Inference-Header-Content-Length (0 = all JSON). The "probabilities"

@@ -46,10 +46,15 @@ std::string Join(const nlohmann::json& values) {
 
 }  // namespace
 
-std::string EncodeBytesElement(std::string_view element) {
-  const auto n = static_cast<uint32_t>(element.size());
+std::string BytesLengthPrefix(size_t size) {
+  const auto n = static_cast<uint32_t>(size);
   std::string out(4, '\0');
   for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  return out;
+}
+
+std::string EncodeBytesElement(std::string_view element) {
+  std::string out = BytesLengthPrefix(element.size());
   out.append(element);
   return out;
 }

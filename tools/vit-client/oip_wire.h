@@ -22,6 +22,9 @@ inline constexpr const char* kProbabilitiesOutput = "probabilities";
 /// OIP has no "server default" for k (vit.v1's top_k 0): --top-k 0 asks this many.
 inline constexpr int kDefaultTopK = 5;
 
+/// The 4-byte little-endian length that precedes a BYTES element of `size` bytes.
+std::string BytesLengthPrefix(size_t size);
+
 /// One BYTES element as raw tensor data: its length as 4 bytes little-endian,
 /// then the bytes (gRPC raw_input_contents, HTTP binary data).
 std::string EncodeBytesElement(std::string_view element);
