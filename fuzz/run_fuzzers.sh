@@ -141,10 +141,40 @@ for i, path in enumerate(small_images):
 put("fuzz_classify_request", "bad-top-k", request(read(small_images[0]), -1))
 put("fuzz_classify_request", "unknown-model", request(read(small_images[0]), 1, b"other"))
 put("fuzz_classify_request", "empty-image", request(b""))
+
+# Open Inference Protocol REST bodies: byte 0 = 0 (all JSON) or 1 + a 2-byte
+# little-endian Inference-Header-Content-Length, then the body.
+import json
+def infer_json(body):
+    put("fuzz_http_infer_request", body[0], b"\0" + json.dumps(body[1]).encode())
+
+def infer_binary(name, header, blob):
+    text = json.dumps(header).encode()
+    put("fuzz_http_infer_request", name, b"\1" + struct.pack("<H", len(text)) + text + blob)
+
+pixels = {"name": "pixel_values", "datatype": "FP32", "shape": [1, 3, 2, 2]}
+infer_json(("fp32-flat", {"id": "1", "inputs": [dict(pixels, data=[0.5] * 12)]}))
+infer_json(("fp32-nested", {"inputs": [dict(pixels, data=[[[[1, 2], [3, 4]]] * 3])],
+                             "outputs": [{"name": "logits"},
+                                         {"name": "probabilities", "parameters": {"classification": 2}}]}))
+infer_json(("bytes-json", {"inputs": [{"name": "image", "datatype": "BYTES", "shape": [2, 1],
+                                       "data": [["a\u00e9"], ["\"b\""]]}],
+                           "parameters": {"binary_data_output": True}}))
+infer_json(("shape-mismatch", {"inputs": [dict(pixels, data=[1.0] * 11)]}))
+blob = struct.pack("<12f", *range(12))
+infer_binary("fp32-binary", {"inputs": [dict(pixels, parameters={"binary_data_size": len(blob)})],
+                             "outputs": [{"name": "embedding", "parameters": {"binary_data": True}}]},
+             blob)
+image = read(small_images[0]) if small_images else b"\xff\xd8\xff"
+elements = block(image[:2000]) + block(b"")
+infer_binary("bytes-binary", {"inputs": [{"name": "image", "datatype": "BYTES", "shape": [2],
+                                          "parameters": {"binary_data_size": len(elements)}}]},
+             elements)
 PY
 
 mkdir -p "$artifacts"
-harnesses=(fuzz_image_preprocess fuzz_safetensors fuzz_checkpoint_loader fuzz_classify_request)
+harnesses=(fuzz_image_preprocess fuzz_safetensors fuzz_checkpoint_loader fuzz_classify_request
+  fuzz_http_infer_request)
 for harness in "${harnesses[@]}"; do
   if [ ! -x "$build/bin/$harness" ]; then
     echo "run_fuzzers: $build/bin/$harness is missing (configure with -DVIT_FUZZ=ON and build vit_fuzzers)" >&2
@@ -159,6 +189,8 @@ run_harness() {
   # the small fixture models whole.
   case $harness in
     fuzz_image_preprocess | fuzz_classify_request) max_len=262144 ;;
+    # Request bodies: small ones reach every branch of the parser.
+    fuzz_http_infer_request) max_len=65536 ;;
   esac
   mkdir -p "$work/corpus/$harness" "$artifacts/$harness"
   # -rss_limit_mb / -malloc_limit_mb: no single input may take gigabytes;

@@ -215,7 +215,9 @@ VisionTransformerImpl::Outputs VisionTransformerImpl::ForwardOutputs(const torch
   auto tokens = ForwardFeatures(input, grid_h, grid_w);
   Outputs out;
   out.features = Pool(tokens);
-  HeadWeights weights{head->weight, head->bias};
+  HeadWeights weights;
+  weights.weight = head->weight;
+  weights.bias = head->bias;
   if (head_dist) {
     weights.dist_weight = head_dist->weight;
     weights.dist_bias = head_dist->bias;

@@ -14,6 +14,10 @@ PACKAGES=(
   ocl-icd-opencl-dev opencl-c-headers
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libspdlog-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
+  # Boost.Beast + Boost.Asio (header-only): the HTTP front door (server/http/)
+  libboost-dev
+  # the HTTP API's inference-request JSON parser (server/http_api/)
+  libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Debian's default BLAS is the reference one (ViT-B/16: ~9 s/image instead of 0.17 s).
   libopenblas0-openmp

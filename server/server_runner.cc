@@ -14,6 +14,8 @@
 
 #include "common/file_util.h"
 #include "server/health.h"
+#include "server/http/http_server.h"
+#include "server/http_api/http_api_handler.h"
 #include "server/inference_pipeline.h"
 #include "server/metrics.h"
 #include "server/metrics_http_server.h"
@@ -180,6 +182,20 @@ StatusOr<int> StartMetricsServer(const ListenOptions& options, MetricsHttpServer
   return metrics_http->Start(MetricsHost(options), options.metrics_port);
 }
 
+// The HTTP API unless it is off (null then); TLS as for gRPC. Bodies may be
+// one image plus the request's JSON around it.
+StatusOr<std::unique_ptr<http::HttpServer>> StartHttpServer(const ServerOptions& options,
+                                                            http::HttpHandler* handler) {
+  if (options.listen.http_port < 0) return std::unique_ptr<http::HttpServer>();
+  http::HttpServerOptions http;
+  http.host = options.listen.http_host.empty() ? options.listen.host : options.listen.http_host;
+  http.port = options.listen.http_port;
+  http.max_body_bytes = options.preprocess.max_image_bytes + kMessageOverheadBytes;
+  http.tls_cert_file = options.security.tls_cert;
+  http.tls_key_file = options.security.tls_key;
+  return http::HttpServer::Start(http, handler);
+}
+
 }  // namespace
 
 int RunServer(const ServerOptions& options) {
@@ -219,7 +235,14 @@ int RunServer(const ServerOptions& options) {
     (*server)->Shutdown();
     return 1;
   }
-  const int http_port = -1;
+  http_api::HttpApiHandler http_handler(&service);
+  StatusOr<std::unique_ptr<http::HttpServer>> http_server = StartHttpServer(options, &http_handler);
+  if (!http_server.ok()) {
+    spdlog::error("HTTP API: {}", http_server.status().message());
+    (*server)->Shutdown();
+    return 1;
+  }
+  const int http_port = *http_server ? (*http_server)->port() : -1;
   spdlog::info("vit-server listening on {}:{}, metrics port {}, http port {}; loading the model",
                options.listen.host, port, *metrics_port, http_port);
 
@@ -242,6 +265,8 @@ int RunServer(const ServerOptions& options) {
                     MillisecondsSince(load_start), !auth_token->empty());
 
   Drain(options.shutdown, signal.get(), server->get(), &health, &serving, pipeline);
+  // Before the pipeline goes: replies still in flight are written.
+  if (*http_server) (*http_server)->Stop();
   metrics_http.Stop();
   spdlog::info("vit-server stopped");
   return 0;

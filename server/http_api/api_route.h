@@ -1,0 +1,44 @@
+// Which endpoint a request path names: the Open Inference Protocol's
+// /v2/... and the plain /v1/... endpoints, with the model and version taken
+// from the path.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vit::server::http_api {
+
+enum class Endpoint {
+  kUnknown,
+  kServerLive,      // GET /v2/health/live
+  kServerReady,     // GET /v2/health/ready
+  kServerMetadata,  // GET /v2
+  kModelMetadata,   // GET /v2/models/{m}[/versions/{v}]
+  kModelReady,      // GET .../ready
+  kModelConfig,     // GET .../config
+  kModelStats,      // GET .../stats; GET /v2/models/stats (every model)
+  kModelInfer,      // POST .../infer
+  kClassify,        // POST /v1/classify
+  kEmbed,           // POST /v1/embed
+  kModelInfo,       // GET /v1/models/{m}
+};
+
+struct Route {
+  Endpoint endpoint = Endpoint::kUnknown;
+  /// "GET" or "POST": the one method the endpoint answers.
+  const char* method = "GET";
+  /// From the path; empty where it names none (kModelStats of every model).
+  std::string model;
+  std::string version;
+  /// The endpoint's name in logs and metrics: "ModelInfer", "/v1/classify".
+  const char* name = "";
+  /// The metrics protocol label: "oip-http" for /v2, "http" for /v1.
+  const char* protocol = "oip-http";
+  /// Health endpoints answer without the bearer token.
+  bool open = false;
+};
+
+/// `path` is decoded and without the query; one trailing '/' is ignored.
+Route MatchRoute(std::string_view path);
+
+}  // namespace vit::server::http_api

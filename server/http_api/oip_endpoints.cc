@@ -1,0 +1,135 @@
+#include "server/http_api/oip_endpoints.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "server/http_api/http_status.h"
+#include "server/http_api/infer_response_writer.h"
+#include "server/http_api/oip_documents.h"
+#include "server/oip/model_metadata.h"
+
+namespace vit::server::http_api {
+namespace {
+
+http::HttpResponse Json(int status, std::string body) {
+  http::HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+http::HttpResponse Error(const Status& status) {
+  return http::JsonErrorResponse(HttpStatusFor(status.code()), status.message());
+}
+
+Status NotLoaded() { return UnavailableError("the model is not loaded yet"); }
+
+// A request and everything its tensors point into, alive until answered.
+struct InferCall {
+  std::shared_ptr<const http::HttpRequest> http;
+  ParsedInferRequest parsed;
+};
+
+StatusOr<ParsedInferRequest> ParseBody(const http::HttpRequest& request, const Route& route,
+                                       const InferRequestLimits& limits) {
+  std::optional<size_t> json_length;
+  if (auto header = request.Header("Inference-Header-Content-Length")) {
+    VIT_ASSIGN_OR_RETURN(json_length, ParseHeaderLength(*header));
+  }
+  VIT_ASSIGN_OR_RETURN(ParsedInferRequest parsed,
+                       ParseInferRequest(request.body, json_length, limits));
+  parsed.request.model_name = route.model;
+  parsed.request.model_version = route.version;
+  return parsed;
+}
+
+http::HttpResponse InferResponse(const oip::InferResponse& response,
+                                 const oip::InferRequest& request) {
+  EncodedInferResponse encoded = WriteInferResponse(response, request);
+  http::HttpResponse out = Json(200, std::move(encoded.body));
+  if (encoded.json_length > 0) {
+    out.content_type = "application/octet-stream";
+    out.headers.emplace_back("Inference-Header-Content-Length",
+                             std::to_string(encoded.json_length));
+  }
+  return out;
+}
+
+}  // namespace
+
+OipEndpoints::OipEndpoints(ServingContext* serving, InferRequestLimits limits)
+    : serving_(serving), limits_(limits), runner_(serving) {}
+
+void OipEndpoints::Handle(const Route& route, std::shared_ptr<const http::HttpRequest> request,
+                          http::HttpReply reply) {
+  const bool loaded = serving_->pipeline() != nullptr;
+  switch (route.endpoint) {
+    case Endpoint::kServerLive:
+      return reply(Json(200, ReadyJson("live", true)));
+    case Endpoint::kServerReady:
+      // Not ready is 503, which load balancers and Kubernetes probes read.
+      return reply(Json(loaded ? 200 : 503, ReadyJson("ready", loaded)));
+    case Endpoint::kServerMetadata:
+      return reply(Json(200, ServerMetadataJson(oip::DescribeServer())));
+    case Endpoint::kModelInfer:
+      return Infer(route, std::move(request), std::move(reply));
+    default:
+      return reply(Metadata(route));
+  }
+}
+
+http::HttpResponse OipEndpoints::Metadata(const Route& route) const {
+  InferencePipeline* pipeline = serving_->pipeline();
+  if (pipeline == nullptr) return Error(NotLoaded());
+  const ModelInfo& info = pipeline->model_info();
+  if (route.endpoint == Endpoint::kModelStats && route.model.empty()) {
+    // Every model's statistics: the one served.
+    return Json(
+        200, ModelStatisticsJson(info.id, oip::kModelVersion, pipeline->statistics().Snapshot()));
+  }
+  Status known = oip::CheckModelAndVersion(route.model, route.version, info);
+  if (!known.ok()) return Error(known);
+  switch (route.endpoint) {
+    case Endpoint::kModelMetadata:
+      return Json(200, ModelMetadataJson(oip::DescribeModel(info)));
+    case Endpoint::kModelReady:
+      return Json(200, ReadyJson("ready", true, info.id));
+    case Endpoint::kModelConfig:
+      return Json(200, ModelConfigJson(oip::DescribeModelConfig(info, pipeline->options())));
+    case Endpoint::kModelStats:
+      return Json(
+          200, ModelStatisticsJson(info.id, oip::kModelVersion, pipeline->statistics().Snapshot()));
+    default:
+      return Error(InternalError("no handler for this endpoint"));
+  }
+}
+
+void OipEndpoints::Infer(const Route& route, std::shared_ptr<const http::HttpRequest> request,
+                         http::HttpReply reply) {
+  StatusOr<ParsedInferRequest> parsed = ParseBody(*request, route, limits_);
+  if (!parsed.ok()) {
+    // Counted and logged like every other failed call.
+    CallRecord record;
+    record.protocol = route.protocol;
+    record.method = route.name;
+    record.peer = request->peer;
+    record.bytes = request->body.size();
+    record.status = parsed.status();
+    (void)serving_->Enter(1);  // Record() ends it whatever it returned
+    serving_->Record(record);
+    return reply(Error(parsed.status()));
+  }
+  auto call = std::make_shared<InferCall>(InferCall{std::move(request), std::move(*parsed)});
+  oip::CallInfo info;
+  info.protocol = route.protocol;
+  info.method = route.name;
+  info.peer = call->http->peer;
+  runner_.Infer(
+      call->parsed.request, info,
+      [call, reply = std::move(reply)](const Status& status, oip::InferResponse response) {
+        reply(status.ok() ? InferResponse(response, call->parsed.request) : Error(status));
+      });
+}
+
+}  // namespace vit::server::http_api
