@@ -83,7 +83,7 @@ const char* TransportName(const SecurityOptions& options) {
   return options.tls_client_ca.empty() ? "TLS" : "mutual TLS";
 }
 
-void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int port,
+void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int port, int http_port,
                        int metrics_port, int64_t load_ms, bool authenticated) {
   spdlog::info("model {} ({}) from {}: {}, {} classes, {} parameters, loaded in {} ms", info.id,
                info.source_format, info.path, info.architecture, info.num_classes,
@@ -105,9 +105,15 @@ void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int 
       service.max_in_flight_requests, service.max_streams, service.max_stream_in_flight,
       service.default_deadline_ms, options.preprocess.max_image_bytes,
       options.preprocess.max_pixels);
-  spdlog::info("serving on {}:{} ({}, {}), metrics {}", options.listen.host, port,
+  const bool https = !options.security.tls_cert.empty();
+  const std::string http_host =
+      options.listen.http_host.empty() ? options.listen.host : options.listen.http_host;
+  spdlog::info("serving on {}:{} ({}, {}), HTTP API {}, metrics {}", options.listen.host, port,
                TransportName(options.security),
                authenticated ? "bearer token required" : "no authentication",
+               http_port < 0 ? std::string("off")
+                             : std::string(https ? "on https://" : "on http://") + http_host + ":" +
+                                   std::to_string(http_port),
                metrics_port < 0 ? std::string("off")
                                 : "on http://" + MetricsHost(options.listen) + ":" +
                                       std::to_string(metrics_port) + "/metrics");
@@ -116,12 +122,14 @@ void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int 
 // Health NOT_SERVING, optional delay, then stop accepting and let in-flight
 // work finish within the grace period; what is left after it is cancelled.
 void Drain(const ShutdownOptions& options, int signal_number, grpc::Server* server,
-           HealthStatus* health, ServingContext* service, InferencePipeline* pipeline) {
+           http::HttpServer* http_server, HealthStatus* health, ServingContext* service,
+           InferencePipeline* pipeline) {
   const auto start = MonotonicClock::now();
   const int64_t answered_before = service->answered();
   spdlog::info("received {}; health NOT_SERVING, draining {} in-flight request(s)",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM", service->in_flight());
   health->SetShuttingDown();
+  service->SetShuttingDown();
   std::this_thread::sleep_for(std::chrono::milliseconds(options.shutdown_delay_ms));
   const auto deadline =
       std::chrono::system_clock::now() + std::chrono::milliseconds(options.grace_period_ms);
@@ -131,12 +139,18 @@ void Drain(const ShutdownOptions& options, int signal_number, grpc::Server* serv
   // with UNAVAILABLE instead of computing them.
   std::future<void> shutdown =
       std::async(std::launch::async, [server, deadline] { server->Shutdown(deadline); });
+  // The HTTP server likewise stops accepting and writes the replies still in
+  // flight (for at most the grace period, its drain_timeout).
+  std::future<void> http_shutdown = std::async(std::launch::async, [http_server] {
+    if (http_server != nullptr) http_server->Stop();
+  });
   std::future<void> drain =
       std::async(std::launch::async, [pipeline] { pipeline->Stop(/*drain=*/true); });
   const bool cancelled = drain.wait_until(deadline) != std::future_status::ready;
   if (cancelled) pipeline->Stop(/*drain=*/false);
   drain.wait();
   shutdown.wait();
+  http_shutdown.wait();
   spdlog::info("drained in {} ms: {} request(s) answered during shutdown, {} unanswered{}",
                MillisecondsSince(start), service->answered() - answered_before,
                service->in_flight(),
@@ -193,6 +207,7 @@ StatusOr<std::unique_ptr<http::HttpServer>> StartHttpServer(const ServerOptions&
   http.max_body_bytes = options.preprocess.max_image_bytes + kMessageOverheadBytes;
   http.tls_cert_file = options.security.tls_cert;
   http.tls_key_file = options.security.tls_key;
+  http.drain_timeout = std::chrono::milliseconds(options.shutdown.grace_period_ms);
   return http::HttpServer::Start(http, handler);
 }
 
@@ -261,12 +276,11 @@ int RunServer(const ServerOptions& options) {
   });
   serving.SetPipeline(pipeline);
   health.SetServing();
-  LogStartupSummary(options, pipeline->model_info(), port, *metrics_port,
+  LogStartupSummary(options, pipeline->model_info(), port, http_port, *metrics_port,
                     MillisecondsSince(load_start), !auth_token->empty());
 
-  Drain(options.shutdown, signal.get(), server->get(), &health, &serving, pipeline);
-  // Before the pipeline goes: replies still in flight are written.
-  if (*http_server) (*http_server)->Stop();
+  Drain(options.shutdown, signal.get(), server->get(), http_server->get(), &health, &serving,
+        pipeline);
   metrics_http.Stop();
   spdlog::info("vit-server stopped");
   return 0;

@@ -46,6 +46,11 @@ class ServingContext {
   /// call is UNAVAILABLE. The pipeline must outlive every front door.
   void SetPipeline(InferencePipeline* pipeline);
   InferencePipeline* pipeline() const { return pipeline_.load(std::memory_order_acquire); }
+  /// From SIGTERM on the server still answers what it accepts, but reports
+  /// not ready (ServerReady, /v2/health/ready), as Triton does.
+  void SetShuttingDown() { shutting_down_.store(true); }
+  /// Serving and not shutting down: what readiness checks report.
+  bool ready() const { return pipeline() != nullptr && !shutting_down_.load(); }
 
   const ServiceOptions& options() const { return options_; }
   const BearerTokenAuth& auth() const { return auth_; }
@@ -75,6 +80,7 @@ class ServingContext {
   const BearerTokenAuth auth_;
   Metrics* const metrics_;
   std::atomic<InferencePipeline*> pipeline_{nullptr};
+  std::atomic<bool> shutting_down_{false};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> answered_{0};
 };

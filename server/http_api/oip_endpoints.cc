@@ -63,13 +63,14 @@ OipEndpoints::OipEndpoints(ServingContext* serving, InferRequestLimits limits)
 
 void OipEndpoints::Handle(const Route& route, std::shared_ptr<const http::HttpRequest> request,
                           http::HttpReply reply) {
-  const bool loaded = serving_->pipeline() != nullptr;
+  const bool ready = serving_->ready();
   switch (route.endpoint) {
     case Endpoint::kServerLive:
       return reply(Json(200, ReadyJson("live", true)));
     case Endpoint::kServerReady:
-      // Not ready is 503, which load balancers and Kubernetes probes read.
-      return reply(Json(loaded ? 200 : 503, ReadyJson("ready", loaded)));
+      // Not ready (loading, or shutting down) is 503, which load balancers
+      // and Kubernetes probes read.
+      return reply(Json(ready ? 200 : 503, ReadyJson("ready", ready)));
     case Endpoint::kServerMetadata:
       return reply(Json(200, ServerMetadataJson(oip::DescribeServer())));
     case Endpoint::kModelInfer:
@@ -94,7 +95,7 @@ http::HttpResponse OipEndpoints::Metadata(const Route& route) const {
     case Endpoint::kModelMetadata:
       return Json(200, ModelMetadataJson(oip::DescribeModel(info)));
     case Endpoint::kModelReady:
-      return Json(200, ReadyJson("ready", true, info.id));
+      return Json(serving_->ready() ? 200 : 503, ReadyJson("ready", serving_->ready(), info.id));
     case Endpoint::kModelConfig:
       return Json(200, ModelConfigJson(oip::DescribeModelConfig(info, pipeline->options())));
     case Endpoint::kModelStats:

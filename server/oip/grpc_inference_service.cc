@@ -80,7 +80,7 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ServerLive(
 grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ServerReady(
     grpc::CallbackServerContext* context, const inference::ServerReadyRequest* /*request*/,
     inference::ServerReadyResponse* response) {
-  response->set_ready(serving_->pipeline() != nullptr);
+  response->set_ready(serving_->ready());
   return FinishNow(context, grpc::Status::OK);
 }
 
@@ -88,7 +88,8 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelReady(
     grpc::CallbackServerContext* context, const inference::ModelReadyRequest* request,
     inference::ModelReadyResponse* response) {
   // An unknown model is not ready; that is an answer, not an error.
-  response->set_ready(ServedModel(*serving_, request->name(), request->version()).ok());
+  response->set_ready(serving_->ready() &&
+                      ServedModel(*serving_, request->name(), request->version()).ok());
   return FinishNow(context, grpc::Status::OK);
 }
 

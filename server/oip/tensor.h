@@ -55,7 +55,7 @@ struct RequestedOutput {
 };
 
 struct InferRequest {
-  /// Empty = the served model.
+  /// The model's name; required (the protocol names the model on every call).
   std::string model_name;
   /// Empty = the served version.
   std::string model_version;
