@@ -7,8 +7,14 @@
 #   3. classifies a test image over gRPC from the host with vit-client (the host's
 #      build/bin/vit-client when it runs, else vit-client inside the container)
 #      and reads /metrics;
-#   4. sends SIGTERM and checks exit code 0 and the "drained in" log line.
-# The container is removed on exit, whatever happens.
+#   4. sends SIGTERM and checks exit code 0 and the "drained in" log line;
+#   5. KServe mode: runs the image as docker/kserve/serving-runtime.yaml does (its
+#      command, args and env, read from the manifest; the model mounted at
+#      /mnt/models; HTTP 8080, gRPC 9000) and calls REST v2 (/v2/health/ready,
+#      /v2/models/<name>, an infer with the binary tensor data extension and one
+#      with JSON pixel_values) and /v1/classify with curl, gRPC v2 with
+#      vit-client --protocol oip-grpc, then SIGTERM again.
+# The containers are removed on exit, whatever happens.
 #
 #   bash docker/smoke-test.sh
 #
@@ -27,6 +33,9 @@
 #                          ../shared/testdata/images)
 #   VIT_SMOKE_CLIENT       vit-client binary on the host (default build/bin/vit-client)
 #   VIT_SMOKE_TIMEOUT      seconds to wait for SERVING (default 300)
+#   VIT_SMOKE_KSERVE=0     skip step 5
+# With the host network (podman offline) every port is a free one instead: the
+# containers share the host's ports with whatever else runs there.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,9 +109,18 @@ free_port() {
   done
   fail "no free port found"
 }
-port=$(free_port)
-metrics_port=$(free_port)
-while [ "$metrics_port" = "$port" ]; do metrics_port=$(free_port); done
+# Distinct free ports, one per name given: free_ports VAR...
+taken=" "
+free_ports() {
+  local var p
+  for var in "$@"; do
+    p=$(free_port)
+    while [[ "$taken" == *" $p "* ]]; do p=$(free_port); done
+    taken+="$p "
+    printf -v "$var" '%s' "$p"
+  done
+}
+free_ports port metrics_port http_port
 
 images=()
 if [ -n "${VIT_SMOKE_IMAGES:-}" ]; then
@@ -128,13 +146,16 @@ if [ -x "$client" ] && "$client" --help >/dev/null 2>&1; then host_client=1; fi
 
 # ---- run --------------------------------------------------------------------
 name="vit-smoke-$$-$RANDOM"
+kname="$name-kserve"
 cleanup() {
-  local rc=$?
-  if [ "$rc" -ne 0 ] && "$engine" inspect "$name" >/dev/null 2>&1; then
-    say "container log (last 40 lines):"
-    "$engine" logs "$name" 2>&1 | tail -n 40 >&2 || true
-  fi
-  "$engine" rm -f "$name" >/dev/null 2>&1 || true
+  local rc=$? c
+  for c in "$name" "$kname"; do
+    if [ "$rc" -ne 0 ] && "$engine" inspect "$c" >/dev/null 2>&1; then
+      say "container $c log (last 40 lines):"
+      "$engine" logs "$c" 2>&1 | tail -n 40 >&2 || true
+    fi
+    "$engine" rm -f "$c" >/dev/null 2>&1 || true
+  done
   rm -rf "$tmp"
   exit "$rc"
 }
@@ -147,10 +168,11 @@ args=(run -d --name "$name" --read-only --cap-drop=ALL --security-opt=no-new-pri
 if [ "$engine" = docker ]; then args+=(--tmpfs /tmp); fi  # podman mounts one itself
 if [ "$network" = host ]; then
   # The container shares the host's network: tell the server which ports to bind.
-  args+=(--network=host -e VIT_HOST=127.0.0.1 -e "VIT_PORT=$port" -e "VIT_METRICS_PORT=$metrics_port")
+  args+=(--network=host -e VIT_HOST=127.0.0.1 -e "VIT_PORT=$port" -e "VIT_METRICS_PORT=$metrics_port"
+    -e "VIT_HTTP_PORT=$http_port")
   inner_port=$port
 else
-  args+=(-p "127.0.0.1:$port:50051" -p "127.0.0.1:$metrics_port:8002")
+  args+=(-p "127.0.0.1:$port:50051" -p "127.0.0.1:$metrics_port:8002" -p "127.0.0.1:$http_port:8000")
   inner_port=50051
 fi
 if [ -n "${VIT_SMOKE_MODEL:-}" ]; then
@@ -168,13 +190,23 @@ if [ "$host_client" = 0 ]; then
 fi
 args+=(-e VIT_THREADS=2 -e VIT_SHUTDOWN_DELAY_MS=200 "$image")
 "$engine" "${args[@]}" >/dev/null
-say "started $name (gRPC 127.0.0.1:$port, metrics $metrics_port, network $network)"
+say "started $name (gRPC 127.0.0.1:$port, HTTP $http_port, metrics $metrics_port, network $network)"
 
 client_cmd() {  # vit-client SUBCOMMAND ARGS... against the container
   if [ "$host_client" = 1 ]; then
     "$client" --server "127.0.0.1:$port" --timeout-ms 5000 "$@"
   else
     "$engine" exec "$name" vit-client --server "127.0.0.1:$inner_port" --timeout-ms 5000 "$@"
+  fi
+}
+# vit-client against container $1 at host address $2 / container address $3, then ARGS...
+client_at() {
+  local container=$1 outside=$2 inside=$3
+  shift 3
+  if [ "$host_client" = 1 ]; then
+    "$client" --server "$outside" --timeout-ms 5000 "$@"
+  else
+    "$engine" exec "$container" vit-client --server "$inside" --timeout-ms 5000 "$@"
   fi
 }
 if [ "$host_client" = 1 ]; then
@@ -224,6 +256,9 @@ if command -v curl >/dev/null; then
     || fail "http://127.0.0.1:$metrics_port/metrics does not answer"
   grep -q '^vit_requests_total' <<<"$metrics" || fail "no vit_requests_total in /metrics"
   say "metrics: http://127.0.0.1:$metrics_port/metrics answers"
+  curl -fsS "http://127.0.0.1:$http_port/v2/health/ready" >/dev/null \
+    || fail "http://127.0.0.1:$http_port/v2/health/ready does not answer 200"
+  say "HTTP: http://127.0.0.1:$http_port/v2/health/ready answers 200"
 fi
 
 # ---- SIGTERM: drain and exit 0 ----------------------------------------------
@@ -236,4 +271,9 @@ logs=$("$engine" logs "$name" 2>&1)
 [ "$code" = 0 ] || fail "exit code $code after SIGTERM (want 0)"
 drain=$(grep -m1 'drained in' <<<"$logs") || fail "no 'drained in' line in the log"
 say "log: $drain"
+
+if [ "${VIT_SMOKE_KSERVE:-1}" != 0 ]; then
+  # shellcheck source=docker/kserve/smoke.sh
+  source "$repo/docker/kserve/smoke.sh"
+fi
 say "PASS"

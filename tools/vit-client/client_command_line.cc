@@ -9,15 +9,39 @@ namespace {
 
 // A subcommand's --help lists its own flags only.
 constexpr const char* kConnectionFooter =
-    "Connection flags (--server, --timeout-ms, --tls*, --token-file: see vit-client --help) may "
-    "also come after the subcommand.";
+    "Connection and protocol flags (--server, --timeout-ms, --tls*, --token-file, --protocol, "
+    "--model: see vit-client --help) may also come after the subcommand.";
+
+constexpr const char* kProtocolGroup = "Protocol";
+
+// --protocol and --model: which front door, and the model requests name.
+void AddFrontDoorFlags(CLI::App* app, FrontDoorOptions* door) {
+  app->add_option_function<std::string>(
+         "--protocol",
+         [door](const std::string& name) { door->protocol = ParseProtocol(name).value(); },
+         "Front door: vit (vit.v1 gRPC API), oip-grpc (Open Inference Protocol / KServe v2 "
+         "over gRPC, same port as vit), oip-http (Open Inference Protocol over HTTP/REST with "
+         "the binary tensor data extension; --server is then the HTTP address, default "
+         "localhost:8000, or an http(s):// URL)")
+      ->check(CLI::IsMember({"vit", "oip-grpc", "oip-http"}))
+      ->envname("VIT_CLIENT_PROTOCOL")
+      ->option_text("vit|oip-grpc|oip-http=vit (Env:VIT_CLIENT_PROTOCOL)")
+      ->default_str("vit")
+      ->group(kProtocolGroup);
+  app->add_option("--model", door->model,
+                  "Model name every request carries; empty = the served model (vit: the "
+                  "server's default; oip-*: asked of the server through the statistics "
+                  "extension, which must list exactly one)")
+      ->group(kProtocolGroup);
+}
 
 CLI::App* AddClassify(CLI::App* app, ClientArguments* a) {
   CLI::App* classify = app->add_subcommand("classify", "Classify image files; prints the top-k");
   classify->add_option("files", a->classify_files, "Image files")->required();
-  classify->add_option("--top-k", a->classify.top_k, "Predictions; 0 = server default")
+  classify
+      ->add_option("--top-k", a->classify.top_k,
+                   "Predictions; 0 = the server's default (vit: 5), 5 over oip-*")
       ->capture_default_str();
-  classify->add_option("--model", a->classify.model, "Model name; empty = served model");
   classify->add_flag("--json", a->classify.json, "One JSON object per image");
   return classify;
 }
@@ -30,22 +54,29 @@ CLI::App* AddInfo(CLI::App* app, ClientArguments* a) {
 
 CLI::App* AddLoad(CLI::App* app, ClientArguments* a) {
   LoadOptions& o = a->load;
-  CLI::App* load = app->add_subcommand("load", "Throughput and latency under concurrent load");
+  CLI::App* load = app->add_subcommand(
+      "load",
+      "Throughput and latency under concurrent load, through the --protocol front door: each "
+      "caller times its blocking classify call (oip-*: the probabilities output with "
+      "classification = --top-k, the work vit.v1 Classify does)");
   load->add_option("files", a->load_files, "Images sent round-robin")->required();
   load->add_option("--concurrency", o.concurrency, "Concurrent callers")->capture_default_str();
   load->add_option("--duration-s", o.duration_s, "Run time when --count is 0")
       ->capture_default_str();
   load->add_option("--count", o.count, "Total requests; 0 = use --duration-s")
       ->capture_default_str();
-  load->add_option("--connections", o.connections, "gRPC connections; 0 = min(concurrency, 4)")
+  load->add_option("--connections", o.connections,
+                   "gRPC connections the callers share; 0 = min(concurrency, 4); oip-http: one "
+                   "keep-alive connection per caller")
       ->capture_default_str();
-  load->add_option("--top-k", o.top_k, "Predictions per request")->capture_default_str();
+  load->add_option("--top-k", o.top_k, "Predictions per request (oip-*: classification = k)")
+      ->capture_default_str();
   load->add_flag("--json", o.json, "Print the report as JSON");
   load->add_option("--mix", o.mix,
                    "Soak mix KIND=WEIGHT,... of valid, corrupt (random bytes), oversized "
                    "(PNG over the server's --max-pixels), deadline (a few ms), cancel (cancelled "
-                   "by the client); reports codes per kind, lost and wrong answers; empty = valid "
-                   "images only");
+                   "by the client); reports codes per kind, lost and wrong answers; vit protocol "
+                   "only; empty = valid images only");
   load->add_option("--oversized-side", o.oversized_side,
                    "Side in pixels of the square 'oversized' PNG (side^2 must exceed the "
                    "server's --max-pixels)")
@@ -57,8 +88,8 @@ CLI::App* AddLoad(CLI::App* app, ClientArguments* a) {
                    "'cancel' requests are cancelled after 0..N ms")
       ->capture_default_str();
   load->add_option("--backoff-ms", o.backoff_ms,
-                   "After a RESOURCE_EXHAUSTED answer a caller waits this long before its next "
-                   "request")
+                   "After a RESOURCE_EXHAUSTED answer (without --mix also UNAVAILABLE: HTTP's "
+                   "503) a caller waits this long before its next request")
       ->capture_default_str();
   load->add_option("--seed", o.seed, "Seed of the --mix draws")->capture_default_str();
   return load;
@@ -69,6 +100,7 @@ CLI::App* AddLoad(CLI::App* app, ClientArguments* a) {
 ClientCommands AddClientCommands(CLI::App* app, ClientArguments* arguments) {
   app->require_subcommand(1);
   rpc::AddConnectionFlags(app, &arguments->connection);
+  AddFrontDoorFlags(app, &arguments->door);
   // A subcommand hands the flags it does not know to `app`, so the
   // connection flags work after it too. Inherited by the subcommands below.
   app->fallthrough();
@@ -77,16 +109,23 @@ ClientCommands AddClientCommands(CLI::App* app, ClientArguments* arguments) {
   commands.health = app->add_subcommand("health", "Exit 0 only when the server is SERVING");
   commands.info = AddInfo(app, arguments);
   commands.load = AddLoad(app, arguments);
+  commands.server = app->get_option("--server");
   for (CLI::App* command : {commands.classify, commands.health, commands.info, commands.load})
     command->footer(kConnectionFooter);
   return commands;
 }
 
+void ApplyProtocolDefaults(const ClientCommands& commands, ClientArguments* arguments) {
+  if (commands.server->count() == 0)
+    arguments->connection.server = DefaultServerAddress(arguments->door.protocol);
+}
+
 int RunClientCommand(const ClientCommands& commands, const ClientArguments& a) {
-  if (commands.classify->parsed()) return RunClassify(a.connection, a.classify, a.classify_files);
-  if (commands.health->parsed()) return RunHealth(a.connection);
-  if (commands.info->parsed()) return RunInfo(a.connection, a.info_json);
-  if (commands.load->parsed()) return RunLoad(a.connection, a.load, a.load_files);
+  if (commands.classify->parsed())
+    return RunClassify(a.connection, a.door, a.classify, a.classify_files);
+  if (commands.health->parsed()) return RunHealth(a.connection, a.door);
+  if (commands.info->parsed()) return RunInfo(a.connection, a.door, a.info_json);
+  if (commands.load->parsed()) return RunLoad(a.connection, a.door, a.load, a.load_files);
   return 1;
 }
 

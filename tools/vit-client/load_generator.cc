@@ -121,6 +121,38 @@ void MergeTally(const CallerTally& tally, Shared* shared) {
   }
 }
 
+// A caller without --mix: valid images through its own front door, timed
+// around the door's blocking Classify (the same measurement for every
+// protocol).
+void DoorCaller(std::unique_ptr<FrontDoor> door, const LoadOptions& options,
+                const Payloads& payloads, Shared* shared) {
+  CallerTally tally;
+  const std::vector<std::string>& images = *payloads.images;
+  ClassifyResult result;
+  while (true) {
+    const int64_t index = shared->next.fetch_add(1);
+    if (options.count > 0 ? index >= options.count : SteadyClock::now() >= shared->end) break;
+    const auto start = SteadyClock::now();
+    const grpc::Status status =
+        door->Classify(images[index % images.size()], options.top_k, &result);
+    const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+    ++tally.requests;
+    const grpc::StatusCode code = status.error_code();
+    if (status.ok()) {
+      tally.latencies_ms.push_back(ms);
+    } else {
+      ++tally.errors[GrpcCodeName(code)];
+    }
+    const bool full =
+        code == grpc::StatusCode::RESOURCE_EXHAUSTED || code == grpc::StatusCode::UNAVAILABLE;
+    if (full && options.backoff_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.backoff_ms));
+  }
+  MergeTally(tally, shared);
+}
+
+// A caller with --mix (vit.v1): the kinds of request_mix.h, on the callback
+// API so that a "cancel" request can be cancelled mid-flight.
 void Caller(const rpc::ConnectionOptions& connection, const LoadOptions& options,
             const Payloads& payloads, std::shared_ptr<grpc::Channel> channel, uint64_t seed,
             Shared* shared) {
@@ -185,8 +217,11 @@ nlohmann::json KindsJson(const LoadReport& r) {
   return kinds;
 }
 
-nlohmann::json ReportJson(const LoadOptions& options, const LoadReport& r) {
+nlohmann::json ReportJson(const FrontDoorOptions& door, const LoadOptions& options,
+                          const LoadReport& r) {
   nlohmann::json out = {
+      {"protocol", ProtocolName(door.protocol)},
+      {"model", door.model},
       {"concurrency", options.concurrency},
       {"requests", r.requests},
       {"ok", r.ok},
@@ -216,7 +251,10 @@ void PrintKindsTable(const LoadReport& r) {
               static_cast<long long>(r.wrong));
 }
 
-void PrintTextReport(const LoadOptions& options, const LoadReport& r) {
+void PrintTextReport(const FrontDoorOptions& door, const LoadOptions& options,
+                     const LoadReport& r) {
+  std::printf("protocol   %s%s%s\n", ProtocolName(door.protocol),
+              door.model.empty() ? "" : ", model ", door.model.c_str());
   std::printf("requests   %lld in %.2f s with concurrency %d\n", static_cast<long long>(r.requests),
               r.elapsed_s, options.concurrency);
   std::printf("ok         %lld (%.1f images/s)\n", static_cast<long long>(r.ok), r.throughput);
@@ -227,21 +265,48 @@ void PrintTextReport(const LoadOptions& options, const LoadReport& r) {
   if (!options.mix.empty()) PrintKindsTable(r);
 }
 
-void PrintReport(const LoadOptions& options, const LoadReport& r) {
+void PrintReport(const FrontDoorOptions& door, const LoadOptions& options, const LoadReport& r) {
   if (options.json) {
-    std::cout << ReportJson(options, r).dump(2) << "\n";
+    std::cout << ReportJson(door, options, r).dump(2) << "\n";
   } else {
-    PrintTextReport(options, r);
+    PrintTextReport(door, options, r);
   }
+}
+
+// The soak's kinds (deadlines, cancellation mid-call) are vit.v1 calls.
+Status CheckMixProtocol(const FrontDoorOptions& door, const LoadOptions& options) {
+  if (options.mix.empty() || door.protocol == Protocol::kVit) return Status::Ok();
+  return InvalidArgumentError(std::string("--mix is vit.v1 only; got --protocol ") +
+                              ProtocolName(door.protocol));
+}
+
+// One door per caller, over `connections` shared gRPC channels (oip-http:
+// each door its own connection), opened before the clock starts.
+StatusOr<std::vector<std::unique_ptr<FrontDoor>>> OpenDoors(
+    const rpc::ConnectionOptions& connection, const FrontDoorOptions& door, int concurrency,
+    int connections) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  if (door.protocol != Protocol::kOipHttp) {
+    for (int i = 0; i < connections; ++i) channels.push_back(rpc::Connect(connection, i));
+  }
+  std::vector<std::unique_ptr<FrontDoor>> doors;
+  for (int i = 0; i < concurrency; ++i) {
+    VIT_ASSIGN_OR_RETURN(
+        std::unique_ptr<FrontDoor> opened,
+        OpenFrontDoor(door, connection, channels.empty() ? nullptr : channels[i % connections]));
+    doors.push_back(std::move(opened));
+  }
+  return doors;
 }
 
 }  // namespace
 
 StatusOr<LoadReport> GenerateLoad(const rpc::ConnectionOptions& connection,
-                                  const LoadOptions& options,
+                                  const FrontDoorOptions& door, const LoadOptions& options,
                                   const std::vector<std::string>& images) {
   Payloads payloads;
   payloads.images = &images;
+  VIT_RETURN_IF_ERROR(CheckMixProtocol(door, options));
   if (!options.mix.empty()) {
     VIT_ASSIGN_OR_RETURN(payloads.mix, ParseRequestMix(options.mix));
     if (payloads.mix.Has(RequestKind::kOversized)) {
@@ -251,22 +316,32 @@ StatusOr<LoadReport> GenerateLoad(const rpc::ConnectionOptions& connection,
   const int concurrency = std::max(1, options.concurrency);
   const int connections = options.connections > 0 ? options.connections : std::min(concurrency, 4);
   std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int i = 0; i < connections; ++i) channels.push_back(rpc::Connect(connection, i));
+  std::vector<std::unique_ptr<FrontDoor>> doors;
+  if (payloads.mix.total > 0) {
+    for (int i = 0; i < connections; ++i) channels.push_back(rpc::Connect(connection, i));
+  } else {
+    VIT_ASSIGN_OR_RETURN(doors, OpenDoors(connection, door, concurrency, connections));
+  }
   Shared shared;
   const auto start = SteadyClock::now();
   shared.end = start + std::chrono::duration_cast<SteadyClock::duration>(
                            std::chrono::duration<double>(options.duration_s));
   std::vector<std::thread> callers;
   for (int i = 0; i < concurrency; ++i) {
-    callers.emplace_back(Caller, std::cref(connection), std::cref(options), std::cref(payloads),
-                         channels[i % connections], options.seed * 1000003 + i, &shared);
+    if (doors.empty()) {
+      callers.emplace_back(Caller, std::cref(connection), std::cref(options), std::cref(payloads),
+                           channels[i % connections], options.seed * 1000003 + i, &shared);
+    } else {
+      callers.emplace_back(DoorCaller, std::move(doors[i]), std::cref(options), std::cref(payloads),
+                           &shared);
+    }
   }
   for (auto& caller : callers) caller.join();
   return Summarize(&shared, std::chrono::duration<double>(SteadyClock::now() - start).count());
 }
 
-int RunLoad(const rpc::ConnectionOptions& connection, const LoadOptions& options,
-            const std::vector<std::string>& files) {
+int RunLoad(const rpc::ConnectionOptions& connection, const FrontDoorOptions& door_options,
+            const LoadOptions& options, const std::vector<std::string>& files) {
   std::vector<std::string> images;
   for (const std::string& file : files) {
     StatusOr<std::string> image = ReadFileToString(file);
@@ -276,12 +351,21 @@ int RunLoad(const rpc::ConnectionOptions& connection, const LoadOptions& options
     }
     images.push_back(std::move(image).value());
   }
-  const StatusOr<LoadReport> report = GenerateLoad(connection, options, images);
+  if (Status status = CheckMixProtocol(door_options, options); !status.ok()) {
+    std::cerr << status.message() << "\n";
+    return 1;
+  }
+  FrontDoorOptions door = door_options;
+  if (grpc::Status status = ResolveModelName(connection, &door); !status.ok()) {
+    std::cerr << "error " << status.error_code() << ": " << status.error_message() << "\n";
+    return 2;
+  }
+  const StatusOr<LoadReport> report = GenerateLoad(connection, door, options, images);
   if (!report.ok()) {
     std::cerr << report.status().message() << "\n";
     return 1;
   }
-  PrintReport(options, *report);
+  PrintReport(door, options, *report);
   if (!options.mix.empty()) return report->lost == 0 && report->wrong == 0 ? 0 : 2;
   return report->errors.empty() && report->ok > 0 ? 0 : 2;
 }

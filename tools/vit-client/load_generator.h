@@ -1,7 +1,8 @@
-// vit-client load: closed-loop load from N concurrent callers, reporting
-// throughput, latency percentiles and errors by status code; with --mix, a
-// soak of valid, corrupt, oversized, tight-deadline and cancelled requests,
-// checked kind by kind (request_mix.h).
+// vit-client load: closed-loop load from N concurrent callers through one
+// front door (--protocol: vit.v1, OIP gRPC or OIP HTTP, each caller with its
+// own FrontDoor), reporting throughput, latency percentiles and errors by
+// status code; with --mix (vit.v1 only), a soak of valid, corrupt, oversized,
+// tight-deadline and cancelled requests, checked kind by kind (request_mix.h).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "common/status.h"
 #include "rpc/channel.h"
+#include "tools/vit-client/open_front_door.h"
 
 namespace vit::client {
 
@@ -21,7 +23,8 @@ struct LoadOptions {
   double duration_s = 10.0;
   /// Total requests; 0 = run for `duration_s`. Default 0.
   int64_t count = 0;
-  /// gRPC connections the callers share; 0 = min(concurrency, 4). Default 0.
+  /// gRPC connections the callers share; 0 = min(concurrency, 4). oip-http
+  /// ignores it: each caller keeps its own keep-alive connection. Default 0.
   int connections = 0;
   /// Predictions asked per request. Default 1.
   int top_k = 1;
@@ -39,8 +42,9 @@ struct LoadOptions {
   /// "cancel" requests are cancelled after a delay drawn from
   /// [0, cancel_after_ms] ms. Default 20.
   int cancel_after_ms = 20;
-  /// After a RESOURCE_EXHAUSTED answer the caller waits this long before its
-  /// next request, as a well-behaved client backs off. Default 10.
+  /// After a RESOURCE_EXHAUSTED answer (and, without --mix, UNAVAILABLE:
+  /// HTTP answers a full queue with 503) the caller waits this long before
+  /// its next request, as a well-behaved client backs off. Default 10.
   int backoff_ms = 10;
   /// Seed of the kind / payload / delay draws. Default 1.
   uint64_t seed = 1;
@@ -70,17 +74,19 @@ struct LoadReport {
   int64_t wrong = 0;
 };
 
-/// Sends the images round-robin (mixed with other kinds per options.mix)
-/// and measures; `images` holds encoded bytes. INVALID_ARGUMENT for a bad
-/// --mix or --oversized-side.
+/// Sends the images round-robin through `door` (its model already resolved
+/// for OIP), mixed with other kinds per options.mix, and measures; `images`
+/// holds encoded bytes. INVALID_ARGUMENT for a bad --mix or
+/// --oversized-side, or --mix with another protocol than vit.
 StatusOr<LoadReport> GenerateLoad(const rpc::ConnectionOptions& connection,
-                                  const LoadOptions& options,
+                                  const FrontDoorOptions& door, const LoadOptions& options,
                                   const std::vector<std::string>& images);
 
-/// Reads `files`, runs GenerateLoad and prints the report. 0 when every
-/// request succeeded (with --mix: none lost, none with a wrong code), 2
-/// otherwise, 1 for a usage error (a file cannot be read, a bad --mix).
-int RunLoad(const rpc::ConnectionOptions& connection, const LoadOptions& options,
-            const std::vector<std::string>& files);
+/// Reads `files`, resolves the OIP model name, runs GenerateLoad and prints
+/// the report. 0 when every request succeeded (with --mix: none lost, none
+/// with a wrong code), 2 otherwise, 1 for a usage error (a file cannot be
+/// read, a bad --mix, --mix with OIP).
+int RunLoad(const rpc::ConnectionOptions& connection, const FrontDoorOptions& door,
+            const LoadOptions& options, const std::vector<std::string>& files);
 
 }  // namespace vit::client

@@ -1,4 +1,5 @@
-// vit-client: talks to a running vit-server (classify, health, info, load).
+// vit-client: talks to a running vit-server (classify, health, info, load)
+// through vit.v1 or the Open Inference Protocol (gRPC or HTTP).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 1;  // --help is 0; usage errors are 1
   }
+  vit::client::ApplyProtocolDefaults(commands, &arguments);
   if (vit::Status status = vit::rpc::LoadConnectionFiles(&arguments.connection); !status.ok()) {
     std::cerr << status.message() << "\n";
     return 1;
