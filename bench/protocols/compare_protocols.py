@@ -77,6 +77,12 @@ def load(args, protocol, address, images, concurrency, duration_s):
     return json.loads(done.stdout)
 
 
+def error_count(report):
+    """vit-client load reports errors by status code."""
+    errors = report["errors"]
+    return sum(errors.values()) if isinstance(errors, dict) else int(errors)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -129,7 +135,7 @@ def main():
                 report = load(args, p, addresses[p], images, args.concurrency, args.duration_s)
                 runs[p].append(report)
                 print(f"round {r + 1} {p:9s} {report['throughput_per_s']:8.2f} images/s "
-                      f"p50 {report['latency_ms']['p50']:.1f} ms errors {report['errors']}",
+                      f"p50 {report['latency_ms']['p50']:.1f} ms errors {error_count(report)}",
                       file=sys.stderr)
         keepalive = None
         if args.keepalive_clients > 0:
@@ -147,7 +153,7 @@ def main():
         rows.append({"protocol": p, "throughput_per_s": tput, "ratio_to_vit": tput / base,
                      "p50_ms": statistics.median(r["latency_ms"]["p50"] for r in runs[p]),
                      "p99_ms": statistics.median(r["latency_ms"]["p99"] for r in runs[p]),
-                     "errors": sum(r["errors"] for r in runs[p]),
+                     "errors": sum(error_count(r) for r in runs[p]),
                      "rounds": [r["throughput_per_s"] for r in runs[p]]})
     print(f"CPU: {model} ({cores} cores; {' '.join(flags)}); model {args.model}, "
           f"server threads {args.threads}, {args.concurrency} callers, "
@@ -159,7 +165,7 @@ def main():
               f"{row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['errors']:7d}")
     if keepalive:
         print(f"{args.keepalive_clients} keep-alive HTTP callers, {args.keepalive_duration_s:g} s: "
-              f"{keepalive['ok']} ok of {keepalive['requests']}, {keepalive['errors']} errors, "
+              f"{keepalive['ok']} ok of {keepalive['requests']}, {error_count(keepalive)} errors, "
               f"{keepalive['throughput_per_s']:.2f} images/s, p50 "
               f"{keepalive['latency_ms']['p50']:.1f} ms, p99 {keepalive['latency_ms']['p99']:.1f} ms")
     result = {"cpu": {"model": model, "flags": flags, "cores": cores},
@@ -170,7 +176,7 @@ def main():
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump(result, f, indent=2)
-    if keepalive and (keepalive["errors"] > 0 or keepalive["ok"] == 0):
+    if keepalive and (error_count(keepalive) > 0 or keepalive["ok"] == 0):
         sys.exit(2)
 
 
