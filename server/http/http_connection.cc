@@ -71,9 +71,10 @@ void HttpConnection<Stream>::Reject() {
 
 template <class Stream>
 void HttpConnection<Stream>::PostReply(HttpResponse response) {
-  asio::post(executor_, [self = this->shared_from_this(), response = std::move(response)]() mutable {
-    self->DeliverReply(std::move(response));
-  });
+  asio::post(executor_,
+             [self = this->shared_from_this(), response = std::move(response)]() mutable {
+               self->DeliverReply(std::move(response));
+             });
 }
 
 template <class Stream>
@@ -143,9 +144,10 @@ template <class Stream>
 void HttpConnection<Stream>::ReadHeader() {
   state_ = State::kReading;
   Tcp().expires_after(server_->options.read_timeout);
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = this->shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code error, size_t) {
+                             self->OnHeader(error);
+                           });
 }
 
 template <class Stream>
@@ -182,8 +184,8 @@ void HttpConnection<Stream>::OnBody(const beast::error_code& error) {
 
 template <class Stream>
 void HttpConnection<Stream>::FailRead(const beast::error_code& error) {
-  std::optional<HttpResponse> response = ReadErrorResponse(
-      error, server_->options.max_header_bytes, server_->options.max_body_bytes);
+  std::optional<HttpResponse> response =
+      ReadErrorResponse(error, server_->options.max_header_bytes, server_->options.max_body_bytes);
   if (!response) return Close();
   // The rest of the stream cannot be framed: answer, then close.
   Write(std::move(*response), /*keep_alive=*/false);

@@ -18,7 +18,8 @@ namespace {
 
 // Registers and starts `connection`, or turns it away.
 template <class Stream>
-void Launch(const std::shared_ptr<HttpConnection<Stream>>& connection, ConnectionRegistry& registry) {
+void Launch(const std::shared_ptr<HttpConnection<Stream>>& connection,
+            ConnectionRegistry& registry) {
   if (std::optional<uint64_t> id = registry.Add(connection)) {
     connection->Start(*id);
   } else {
@@ -41,9 +42,9 @@ StatusOr<std::shared_ptr<HttpListener>> HttpListener::Bind(
   std::shared_ptr<HttpListener> listener(new HttpListener(io, std::move(server)));
   boost::system::error_code error;
   tcp::resolver resolver(io);
-  const auto endpoints = resolver.resolve(options.host, std::to_string(options.port),
-                                          tcp::resolver::passive | tcp::resolver::numeric_service,
-                                          error);
+  const auto endpoints =
+      resolver.resolve(options.host, std::to_string(options.port),
+                       tcp::resolver::passive | tcp::resolver::numeric_service, error);
   if (error || endpoints.empty()) {
     return UnavailableError("cannot resolve HTTP address " + address + ": " + error.message());
   }
@@ -75,11 +76,11 @@ void HttpListener::Close() {
 void HttpListener::Accept() {
   if (!acceptor_.is_open()) return;
   // Each connection gets its own strand: its handlers never run concurrently.
-  acceptor_.async_accept(asio::make_strand(io_),
-                         [self = shared_from_this()](boost::system::error_code error,
-                                                     tcp::socket socket) {
-                           self->OnAccept(error, std::move(socket));
-                         });
+  acceptor_.async_accept(
+      asio::make_strand(io_),
+      [self = shared_from_this()](boost::system::error_code error, tcp::socket socket) {
+        self->OnAccept(error, std::move(socket));
+      });
 }
 
 void HttpListener::OnAccept(const boost::system::error_code& error, tcp::socket socket) {

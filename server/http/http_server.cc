@@ -69,7 +69,7 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() { Stop(); }
 
 StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
-                                                         HttpHandler* handler) {
+                                                        HttpHandler* handler) {
   VIT_RETURN_IF_ERROR(ValidateHttpServerOptions(options));
   if (handler == nullptr) return InvalidArgumentError("HttpServer needs a handler");
   auto state = std::make_shared<ServerState>();

@@ -24,9 +24,9 @@ Status ValidateHttpServerOptions(const HttpServerOptions& options) {
                                 std::to_string(options.max_header_bytes));
   }
   using std::chrono::milliseconds;
-  for (const auto& [name, value] :
-       {std::pair{"idle_timeout", options.idle_timeout}, {"read_timeout", options.read_timeout},
-        {"write_timeout", options.write_timeout}}) {
+  for (const auto& [name, value] : {std::pair{"idle_timeout", options.idle_timeout},
+                                    {"read_timeout", options.read_timeout},
+                                    {"write_timeout", options.write_timeout}}) {
     if (value <= milliseconds(0)) {
       return InvalidArgumentError(std::string("http ") + name + " must be positive, got " +
                                   std::to_string(value.count()) + " ms");

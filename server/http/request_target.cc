@@ -72,7 +72,8 @@ StatusOr<RequestTarget> ParseRequestTarget(std::string_view target) {
     std::optional<std::string> name = PercentDecode(pair.substr(0, equals), true);
     std::optional<std::string> value =
         PercentDecode(equals == std::string_view::npos ? "" : pair.substr(equals + 1), true);
-    if (!name || !value) return InvalidArgumentError("bad percent-escape in the query of " + quoted);
+    if (!name || !value)
+      return InvalidArgumentError("bad percent-escape in the query of " + quoted);
     parsed.query.emplace(std::move(*name), std::move(*value));
   }
   return parsed;

@@ -54,8 +54,9 @@ std::string Get(const std::string& target, const std::string& extra_headers = ""
 
 std::string Post(const std::string& target, const std::string& body,
                  const std::string& extra_headers = "") {
-  return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
+  return "POST " + target +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         extra_headers + "\r\n" + body;
 }
 
 // ---------------------------------------------------------------------------
@@ -165,7 +166,8 @@ class DelayedReplier {
   void ReplyAfter(milliseconds delay, HttpReply reply, HttpResponse response) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      pending_.push(Pending{Clock::now() + delay, sequence_++, std::move(reply), std::move(response)});
+      pending_.push(
+          Pending{Clock::now() + delay, sequence_++, std::move(reply), std::move(response)});
     }
     changed_.notify_all();
   }
@@ -302,9 +304,8 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, EchoesMethodPathQueryHeadersAndBody) {
   StartServer();
   Client client(port_);
-  std::optional<Response> response =
-      client.Exchange(Post("/echo%20me/x?a=1%2B1&b=two+words&a=second", "hello body",
-                           "X-TEST: header value\r\n"));
+  std::optional<Response> response = client.Exchange(
+      Post("/echo%20me/x?a=1%2B1&b=two+words&a=second", "hello body", "X-TEST: header value\r\n"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result_int(), 200);
   EXPECT_EQ(response->body(), "hello body");
@@ -324,7 +325,8 @@ TEST_F(HttpServerTest, ServesManyRequestsOnOneKeepAliveConnection) {
   Client client(port_);
   std::string first_peer;
   for (int i = 0; i < 5; ++i) {
-    std::optional<Response> response = client.Exchange(Post("/echo", "request " + std::to_string(i)));
+    std::optional<Response> response =
+        client.Exchange(Post("/echo", "request " + std::to_string(i)));
     ASSERT_TRUE(response) << "request " << i;
     EXPECT_EQ(response->body(), "request " + std::to_string(i));
     EXPECT_TRUE(response->keep_alive());
@@ -372,7 +374,8 @@ TEST_F(HttpServerTest, ServesManyKeepAliveConnectionsConcurrentlyWithSlowReplies
       try {
         Client client(port_);
         for (int r = 0; r < kRequestsEach; ++r) {
-          std::optional<Response> response = client.Exchange(Get("/delay/" + std::to_string(kDelayMs)));
+          std::optional<Response> response =
+              client.Exchange(Get("/delay/" + std::to_string(kDelayMs)));
           if (response && response->result_int() == 200 && response->keep_alive()) {
             completed.fetch_add(1);
           } else {
@@ -400,14 +403,14 @@ TEST_F(HttpServerTest, RefusesABodyOverTheLimitWithoutReadingIt) {
   StartServer(options);
   Client client(port_);
   // Declares 100 MB, sends 64 KiB of it: the answer must come anyway.
-  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000000\r\n\r\n" +
-                          std::string(64 << 10, 'x')));
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000000\r\n\r\n" +
+                  std::string(64 << 10, 'x')));
   std::optional<Response> response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result_int(), 413);
   EXPECT_EQ((*response)["Content-Type"], "application/json");
-  EXPECT_EQ(response->body(),
-            R"({"error":"request body is larger than the limit of 1024 bytes"})");
+  EXPECT_EQ(response->body(), R"({"error":"request body is larger than the limit of 1024 bytes"})");
   EXPECT_FALSE(response->keep_alive());
   EXPECT_EQ(handler_.calls(), 0);
 
@@ -424,11 +427,15 @@ TEST_F(HttpServerTest, RefusesAChunkedBodyOverTheLimit) {
   options.max_body_bytes = 1024;
   StartServer(options);
   Client client(port_);
-  ASSERT_TRUE(client.Send(
-      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "200\r\n" + std::string(512, 'a') + "\r\n"    // 512: still within
-      "300\r\n" + std::string(768, 'b') + "\r\n"    // 1280 in all: over
-      "0\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "200\r\n" +
+                  std::string(512, 'a') +
+                  "\r\n"  // 512: still within
+                  "300\r\n" +
+                  std::string(768, 'b') +
+                  "\r\n"  // 1280 in all: over
+                  "0\r\n\r\n"));
   std::optional<Response> response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result_int(), 413);
@@ -454,8 +461,9 @@ TEST_F(HttpServerTest, SendsContinueBeforeReadingABodyThatExpectsIt) {
   StartServer();
   Client client(port_);
   const std::string body(4096, 'z');
-  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4096\r\n"
-                          "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4096\r\n"
+                  "Expect: 100-continue\r\n\r\n"));
   // curl waits (up to a second) for this before it sends the body.
   std::optional<Response> interim = client.Read();
   ASSERT_TRUE(interim);
@@ -472,9 +480,9 @@ TEST_F(HttpServerTest, AnswersAnExpectedBodyOverTheLimitWith413InsteadOfContinue
   options.max_body_bytes = 1024;
   StartServer(options);
   Client client(port_);
-  std::optional<Response> response =
-      client.Exchange("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4096\r\n"
-                      "Expect: 100-continue\r\n\r\n");
+  std::optional<Response> response = client.Exchange(
+      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4096\r\n"
+      "Expect: 100-continue\r\n\r\n");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result_int(), 413);
 }
@@ -741,8 +749,9 @@ TEST_F(HttpServerTest, RefusesBadOptionsAndABusyPort) {
 // A CA and a server certificate for 127.0.0.1 signed by it. What openssl
 // printed when it failed, else "".
 std::string MakeCertificates(const std::string& dir) {
-  vit::testing::WriteFile(dir + "/server.ext",
-                          "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+  vit::testing::WriteFile(
+      dir + "/server.ext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
   const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
   const std::string script =
       "set -e; cd '" + dir + "'\n" + "openssl req -x509 " + key +
@@ -779,15 +788,16 @@ TEST_F(HttpsServerTest, ServesRequestsOverTls) {
   TlsClient client(port_, Path("ca.pem"));
   ASSERT_FALSE(client.Handshake());
   for (int i = 0; i < 3; ++i) {  // keep-alive over one TLS session
-    std::optional<Response> response = client.Exchange(Post("/echo", "secret " + std::to_string(i)));
+    std::optional<Response> response =
+        client.Exchange(Post("/echo", "secret " + std::to_string(i)));
     ASSERT_TRUE(response);
     EXPECT_EQ(response->result_int(), 200);
     EXPECT_EQ(response->body(), "secret " + std::to_string(i));
     EXPECT_EQ((*response)["X-Tls"], "yes");
   }
-  std::optional<Response> continued =
-      client.Exchange("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
-                      "Expect: 100-continue\r\n\r\n");
+  std::optional<Response> continued = client.Exchange(
+      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
+      "Expect: 100-continue\r\n\r\n");
   ASSERT_TRUE(continued);
   EXPECT_EQ(continued->result_int(), 100);
 }
@@ -831,8 +841,8 @@ TEST(RequestTargetTest, SplitsAndDecodesPathAndQuery) {
   StatusOr<RequestTarget> target = ParseRequestTarget("/v2/models/my%20model/infer?x=a+b&y=%26&z");
   ASSERT_TRUE(target.ok()) << target.status().ToString();
   EXPECT_EQ(target->path, "/v2/models/my model/infer");
-  EXPECT_EQ(target->query, (std::multimap<std::string, std::string>{
-                               {"x", "a b"}, {"y", "&"}, {"z", ""}}));
+  EXPECT_EQ(target->query,
+            (std::multimap<std::string, std::string>{{"x", "a b"}, {"y", "&"}, {"z", ""}}));
   // "+" is a space only in the query.
   EXPECT_EQ(ParseRequestTarget("/a+b")->path, "/a+b");
 }
