@@ -7,7 +7,8 @@
 #      named in ASAN_SKIP below, the kept fuzz reproducers (fuzz/regressions),
 #      then every libFuzzer harness for $VIT_FUZZ_SECONDS s (default 60) each;
 #   3. build-tsan (clang, ThreadSanitizer, no LibTorch: VIT_NO_TORCH): the batch
-#      scheduler, worker pool, and service + pipeline tests over a fake model;
+#      scheduler, worker pool, service + pipeline and OIP runner tests over a
+#      fake model, and the HTTP transport;
 #   4. the container smoke test: build docker/Dockerfile with docker or podman,
 #      run it, classify over gRPC from the host, SIGTERM, check the drain.
 set -euo pipefail
@@ -48,10 +49,12 @@ cmake -S . -B build-tsan "${sanitizer_build[@]}" -DVIT_NO_TORCH=ON -DVIT_SANITIZ
 # Not server_service_test: Debian's gRPC and Abseil are uninstrumented, so their
 # locks are invisible to TSan and every gRPC callback is reported as a race.
 # The request path without gRPC (server_pipeline_concurrency_test) runs instead.
+# The Open Inference Protocol runner and the HTTP transport (Boost.Asio, no
+# gRPC) run here too.
 cmake --build build-tsan -j "$(nproc)" --target batch_scheduler_test \
-  server_pipeline_concurrency_test
+  server_pipeline_concurrency_test server_oip_runner_test server_http_test
 ctest --test-dir build-tsan --output-on-failure -j 2 --no-tests=error \
-  -R '^(BatchScheduler|WorkerPool|PipelineConcurrency)'
+  -R '^(BatchScheduler|WorkerPool|PipelineConcurrency|OipRunner|HttpServer|HttpsServer|HttpMessage|RequestTarget|PeerAddress)'
 echo "== ThreadSanitizer took $(( $(date +%s) - step )) s"
 
 echo "== container smoke test (podman or docker)"

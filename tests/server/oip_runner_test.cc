@@ -5,6 +5,7 @@
 #include "server/oip/inference_runner.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <cmath>
 #include <future>
@@ -31,6 +32,9 @@ struct Answer {
 class OipRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The log's registry exists before pipeline threads log (see
+    // pipeline_concurrency_test.cc: TSan and Debian's uninstrumented spdlog).
+    spdlog::default_logger_raw();
     PipelineOptions options;
     options.batching.max_batch_size = 4;
     options.batching.max_queue_delay_microseconds = 2000;

@@ -6,6 +6,7 @@
 // service tests cannot run (Debian's gRPC and Abseil are uninstrumented, so
 // their locks are invisible to TSan and every callback looks racy).
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
@@ -103,6 +104,11 @@ ServiceOptions UnboundedService() {
 class PipelineConcurrencyTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // spdlog's registry is created on first use, inside Debian's
+    // uninstrumented libspdlog: TSan cannot see the guard of that static and
+    // reports the first two concurrent log calls as a race. Create it here,
+    // before any thread logs.
+    spdlog::default_logger_raw();
     pipeline = MakePipeline(&backend, &preprocessor, &metrics);
     ASSERT_NE(pipeline, nullptr);
     service.SetPipeline(pipeline.get());
