@@ -120,6 +120,13 @@ void VitServiceImpl::StartEmbed(CallSource source, const v1::EmbedRequest& reque
       std::move(done));
 }
 
+// Work in progress (issue 17): the explain path lands with the engines'
+// attention capture.
+void VitServiceImpl::StartExplain(CallSource, const v1::ExplainRequest&, std::string,
+                                  v1::ExplainResponse*, std::function<void(const Status&)> done) {
+  done(UnimplementedError("Explain is not implemented yet"));
+}
+
 grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* context,
                                                    const v1::ClassifyRequest* request,
                                                    v1::ClassifyResponse* response) {

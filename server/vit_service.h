@@ -65,6 +65,9 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
   /// The same for Embed.
   void StartEmbed(CallSource source, const v1::EmbedRequest& request, std::string owned_image,
                   v1::EmbedResponse* response, std::function<void(const Status&)> done);
+  /// The same for Explain.
+  void StartExplain(CallSource source, const v1::ExplainRequest& request, std::string owned_image,
+                    v1::ExplainResponse* response, std::function<void(const Status&)> done);
 
   const ServiceOptions& options() const { return serving_->options(); }
   InferencePipeline* pipeline() const { return serving_->pipeline(); }
