@@ -22,6 +22,12 @@ struct ModelInfo {
   int num_classes = 0;
   /// Length of the pooled feature vector returned by Embed.
   int feature_dim = 0;
+  /// Transformer blocks (what an attention capture holds per image).
+  int depth = 0;
+  /// Prefix tokens before the patches: class, distillation and register tokens.
+  int num_prefix_tokens = 0;
+  /// Whether token 0 is a class token (else the model average-pools).
+  bool has_class_token = false;
   /// Class names, num_classes long.
   std::vector<std::string> labels;
   /// What the model expects; the preprocessing library executes it.
@@ -34,6 +40,9 @@ struct ModelInfo {
   /// "cpu" (a CUDA LibTorch would report "cuda").
   std::string device = "cpu";
   int threads = 1;
+
+  /// Tokens the blocks see: the prefix tokens and the preprocessing grid's patches.
+  int num_tokens() const { return num_prefix_tokens + preprocess.num_patches(); }
 };
 
 }  // namespace vit

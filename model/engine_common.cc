@@ -57,6 +57,9 @@ ModelInfo DescribeCheckpoint(const InferredModel& inferred, const std::string& f
   info.num_classes = inferred.vit.num_classes;
   info.feature_dim = inferred.vit.feature_dim();
   info.labels = inferred.labels;
+  info.depth = inferred.vit.depth;
+  info.num_prefix_tokens = inferred.vit.num_prefix_tokens();
+  info.has_class_token = inferred.vit.class_token;
   info.preprocess = inferred.preprocess;
   info.device = "cpu";
   return info;
@@ -65,6 +68,18 @@ ModelInfo DescribeCheckpoint(const InferredModel& inferred, const std::string& f
 Status CheckBatch(int batch) {
   if (batch <= 0)
     return InvalidArgumentError("batch size must be positive, got " + std::to_string(batch));
+  return Status::Ok();
+}
+
+Status CheckCapture(const AttentionCapture& capture, int batch) {
+  if (capture.fusion.size() != static_cast<size_t>(batch)) {
+    return InvalidArgumentError("attention capture has " + std::to_string(capture.fusion.size()) +
+                                " fusion entries for a batch of " + std::to_string(batch));
+  }
+  for (const auto& fusion : capture.fusion) {
+    if (fusion.has_value() && capture.attention == nullptr)
+      return InvalidArgumentError("attention capture asks for attention but has no buffer");
+  }
   return Status::Ok();
 }
 

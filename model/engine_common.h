@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "common/attention_capture.h"
 #include "common/model_info.h"
 #include "common/status.h"
 #include "model/config_inference.h"
@@ -41,6 +42,10 @@ ModelInfo DescribeCheckpoint(const InferredModel& inferred, const std::string& f
 
 /// Checks a Run() batch size; INVALID_ARGUMENT unless positive.
 Status CheckBatch(int batch);
+
+/// Checks an attention capture for `batch` images: INVALID_ARGUMENT unless
+/// capture.fusion has `batch` entries and the buffer is set when any is.
+Status CheckCapture(const AttentionCapture& capture, int batch);
 
 /// Sets the calling thread's intra-op team size (what oneDNN and LibTorch use).
 void UseThreads(int threads);

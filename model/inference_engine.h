@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/attention_capture.h"
 #include "common/model_info.h"
 #include "common/preprocess_spec.h"
 #include "common/status.h"
@@ -42,6 +43,14 @@ class InferenceEngine {
   /// pooled features (either output pointer may be null). Thread-compatible:
   /// call from one thread at a time (the server's inference thread).
   virtual Status Run(const float* tokens, int batch, float* logits, float* features) = 0;
+
+  /// Run() that also captures, for each image with capture.fusion[i] set,
+  /// every block's softmax attention with its heads fused that way
+  /// (common/attention_capture.h). capture.fusion must hold `batch` entries
+  /// (INVALID_ARGUMENT otherwise). Logits and features are those of Run();
+  /// images that did not ask cost nothing extra.
+  virtual Status RunWithAttention(const float* tokens, int batch, float* logits, float* features,
+                                  const AttentionCapture& capture) = 0;
 };
 
 /// The embedded Fashion-MNIST model's folder: $VIT_DEFAULT_MODEL_DIR, else

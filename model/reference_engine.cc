@@ -4,6 +4,7 @@
 
 #include "model/engine_common.h"
 #include "model/model_loader.h"
+#include "model/vision_transformer.h"
 
 namespace vit {
 namespace {
@@ -14,8 +15,13 @@ class ReferenceEngine final : public InferenceEngine {
 
   const ModelInfo& info() const override { return info_; }
   Status Run(const float* tokens, int batch, float* logits, float* features) override;
+  Status RunWithAttention(const float* tokens, int batch, float* logits, float* features,
+                          const AttentionCapture& capture) override;
 
  private:
+  // Points every block's attention observer at `capture` (or clears them).
+  void Observe(const AttentionCapture* capture);
+
   LoadedModel model_;
   const at::ScalarType dtype_;
   const int threads_;
@@ -49,6 +55,39 @@ Status ReferenceEngine::Run(const float* tokens, int batch, float* logits, float
     return Status::Ok();
   } catch (const std::exception& e) {
     return InternalError(std::string("inference failed: ") + e.what());
+  }
+}
+
+Status ReferenceEngine::RunWithAttention(const float* tokens, int batch, float* logits,
+                                         float* features, const AttentionCapture& capture) {
+  VIT_RETURN_IF_ERROR(CheckBatch(batch));
+  VIT_RETURN_IF_ERROR(CheckCapture(capture, batch));
+  Observe(&capture);
+  Status status = Run(tokens, batch, logits, features);
+  Observe(nullptr);
+  return status;
+}
+
+void ReferenceEngine::Observe(const AttentionCapture* capture) {
+  const int depth = info_.depth;
+  const int64_t t = info_.num_tokens();
+  for (int l = 0; l < depth; ++l) {
+    auto& attn = model_.net->blocks[l]->as<BlockImpl>()->attn;
+    if (capture == nullptr) {
+      attn->attention_observer = nullptr;
+      continue;
+    }
+    attn->attention_observer = [capture, depth, t, l](const torch::Tensor& probs) {
+      TORCH_CHECK(probs.dim() == 4 && probs.size(2) == t && probs.size(3) == t,
+                  "attention capture expects [B, heads, ", t, ", ", t, "], got ", probs.sizes());
+      const size_t tt = static_cast<size_t>(t * t);
+      for (size_t i = 0; i < capture->fusion.size(); ++i) {
+        if (!capture->fusion[i].has_value()) continue;
+        const at::Tensor image = probs[static_cast<int64_t>(i)].to(at::kFloat).contiguous();
+        FuseHeads(*capture->fusion[i], image.data_ptr<float>(), static_cast<int>(probs.size(1)),
+                  tt, capture->attention + (i * depth + l) * tt);
+      }
+    };
   }
 }
 

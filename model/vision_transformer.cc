@@ -63,6 +63,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   auto k = qkv_out[1];
   auto v = qkv_out[2];
   auto attn = torch::softmax(torch::matmul(q, k.transpose(-2, -1)), /*dim=*/-1);
+  if (attention_observer) attention_observer(attn);
   auto out = torch::matmul(attn, v).transpose(1, 2).reshape({b, n, c});
   return proj(out);
 }

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ class AttentionImpl : public torch::nn::Module {
 
   torch::nn::Linear qkv{nullptr};
   torch::nn::Linear proj{nullptr};
+  /// When set, forward() hands it the softmax attention [B, heads, T, T]
+  /// (explanations: model/reference_engine.cc). Unset by default.
+  std::function<void(const torch::Tensor&)> attention_observer;
 
  private:
   int num_heads_;

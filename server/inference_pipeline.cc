@@ -4,6 +4,7 @@
 #include <cmath>
 #include <exception>
 
+#include "common/attention_rollout.h"
 #include "common/patch_tokens.h"
 #include "server/metrics.h"
 
@@ -135,6 +136,10 @@ void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
     return;
   }
   const std::string_view image = task->request.image;
+  if (task->request.want_overlay && (!task->request.explain || image.empty())) {
+    task->Fail(InvalidArgumentError("an overlay needs an explanation of an encoded image"));
+    return;
+  }
   task->tokens.resize(preprocessor_->tokens_size());
   Status status;
   if (!task->request.pixels.empty()) {
@@ -153,10 +158,53 @@ void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
     task->Fail(ImageError(status));
     return;
   }
-  task->request.image = {};
-  std::string().swap(task->request.owned_image);  // the bytes are not needed any more
+  if (!task->request.want_overlay) {  // else the overlay decodes them again
+    task->request.image = {};
+    std::string().swap(task->request.owned_image);  // the bytes are not needed any more
+  }
   status = scheduler_->Schedule(&task);
   if (!status.ok()) task->Fail(status);
+}
+
+Status InferencePipeline::RunModel(const std::vector<std::unique_ptr<Task>>& batch,
+                                   bool want_logits, bool want_features) {
+  const ModelInfo& info = backend_->info();
+  const int n = static_cast<int>(batch.size());
+  float* logits = want_logits ? batch_logits_.data() : nullptr;
+  float* features = want_features ? batch_features_.data() : nullptr;
+  capture_.fusion.assign(static_cast<size_t>(n), std::nullopt);
+  bool explain = false;
+  for (int i = 0; i < n; ++i) {
+    if (!batch[i]->request.explain) continue;
+    capture_.fusion[i] = batch[i]->request.explain->head_fusion;
+    explain = true;
+  }
+  try {
+    if (!explain) return backend_->Run(batch_tokens_.data(), n, logits, features);
+    batch_attention_.resize(AttentionCaptureSize(n, info.depth, info.num_tokens()));
+    capture_.attention = batch_attention_.data();
+    return backend_->RunWithAttention(batch_tokens_.data(), n, logits, features, capture_);
+  } catch (const std::exception& e) {
+    return InternalError(std::string("inference failed: ") + e.what());
+  }
+}
+
+Status InferencePipeline::Explain(const ExplainSpec& spec, int index,
+                                  InferenceResult* result) const {
+  const ModelInfo& info = backend_->info();
+  AttentionGeometry geometry;
+  geometry.depth = info.depth;
+  geometry.num_tokens = info.num_tokens();
+  geometry.num_prefix_tokens = info.num_prefix_tokens;
+  geometry.has_class_token = info.has_class_token;
+  geometry.grid_height = info.preprocess.grid_height();
+  geometry.grid_width = info.preprocess.grid_width();
+  const float* attention =
+      batch_attention_.data() + AttentionCaptureSize(index, info.depth, info.num_tokens());
+  StatusOr<Heatmap> heatmap = ComputeHeatmap(attention, geometry, spec);
+  if (!heatmap.ok()) return InternalError("explanation failed: " + heatmap.status().message());
+  result->heatmap = std::move(heatmap).value();
+  return Status::Ok();
 }
 
 void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
@@ -177,13 +225,7 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
   batch_features_.resize(want_features ? static_cast<size_t>(n) * info.feature_dim : 0);
 
   const int64_t start = clock_->NowMicros();
-  Status status;
-  try {
-    status = backend_->Run(batch_tokens_.data(), n, want_logits ? batch_logits_.data() : nullptr,
-                           want_features ? batch_features_.data() : nullptr);
-  } catch (const std::exception& e) {
-    status = InternalError(std::string("inference failed: ") + e.what());
-  }
+  Status status = RunModel(batch, want_logits, want_features);
   const int64_t end = clock_->NowMicros();
   const int64_t inference_us = end - start;
   if (metrics_ != nullptr) metrics_->ObserveBatch(n, inference_us);
@@ -194,6 +236,7 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
     return;
   }
   std::vector<InferenceResult> results(n);
+  std::vector<Status> statuses(n);
   for (int i = 0; i < n; ++i) {
     const Task& task = *batch[i];
     InferenceResult& result = results[i];
@@ -209,6 +252,7 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
       const float* begin = batch_features_.data() + static_cast<size_t>(i) * info.feature_dim;
       result.features.assign(begin, begin + info.feature_dim);
     }
+    if (task.request.explain) statuses[i] = Explain(*task.request.explain, i, &result);
     result.queue_us = task.dequeue_micros - task.enqueue_micros;
     result.preprocess_us = task.preprocess_us;
     result.inference_us = inference_us;
@@ -217,7 +261,46 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
   // Recorded before any caller is answered, so a caller's next statistics
   // call sees this run.
   statistics_.RecordExecution(n, start - gather_start, inference_us, clock_->NowMicros() - end);
-  for (int i = 0; i < n; ++i) batch[i]->Finish(Status::Ok(), std::move(results[i]));
+  for (int i = 0; i < n; ++i) {
+    if (!statuses[i].ok()) {
+      batch[i]->Fail(statuses[i]);
+    } else if (batch[i]->request.want_overlay) {
+      FinishWithOverlay(std::move(batch[i]), std::move(results[i]));
+    } else {
+      batch[i]->Finish(Status::Ok(), std::move(results[i]));
+    }
+  }
+}
+
+void InferencePipeline::FinishWithOverlay(std::unique_ptr<Task> task, InferenceResult result) {
+  // Shared with the job: if the job is dropped unrun, ~Task still answers.
+  struct Job {
+    std::unique_ptr<Task> task;
+    InferenceResult result;
+  };
+  auto job = std::make_shared<Job>(Job{std::move(task), std::move(result)});
+  Status queued =
+      workers_.TrySubmit([this, job] { RenderOverlayAndFinish(job->task.get(), &job->result); });
+  if (!queued.ok()) RenderOverlayAndFinish(job->task.get(), &job->result);
+}
+
+void InferencePipeline::RenderOverlayAndFinish(Task* task, InferenceResult* result) const {
+  if (!task->done) return;  // already answered
+  const std::string_view image = task->request.image;
+  StatusOr<std::string> png = [&]() -> StatusOr<std::string> {
+    try {
+      return preprocessor_->RenderOverlay(reinterpret_cast<const uint8_t*>(image.data()),
+                                          image.size(), result->heatmap);
+    } catch (const std::exception& e) {
+      return InternalError(std::string("rendering the overlay failed: ") + e.what());
+    }
+  }();
+  if (!png.ok()) {
+    task->Fail(ImageError(png.status()));
+    return;
+  }
+  result->overlay_png = std::move(png).value();
+  task->Finish(Status::Ok(), std::move(*result));
 }
 
 void InferencePipeline::Stop(bool drain) {

@@ -6,10 +6,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/attention_capture.h"
+#include "common/explanation.h"
 #include "common/status.h"
 #include "common/top_k.h"
 #include "server/batch_scheduler.h"
@@ -49,12 +52,21 @@ struct InferenceRequest {
   bool want_features = false;
   /// Absolute deadline on the pipeline's clock (microseconds); 0 = none.
   int64_t deadline_micros = 0;
+  /// Explain: capture this image's attention during the batch and compute
+  /// the heat map (already validated, e.g. by ParseExplainSpec).
+  std::optional<ExplainSpec> explain;
+  /// With `explain` and an encoded image: also blend the heat map over the
+  /// image (PNG), rendered on a preprocessing worker after the batch. The
+  /// encoded bytes are kept until then.
+  bool want_overlay = false;
 };
 
 struct InferenceResult {
   std::vector<ClassScore> top_k;  // best first
   std::vector<float> logits;      // when asked for
   std::vector<float> features;    // when asked for
+  Heatmap heatmap;                // with InferenceRequest::explain
+  std::string overlay_png;        // with InferenceRequest::want_overlay
   int64_t queue_us = 0;
   int64_t preprocess_us = 0;
   int64_t inference_us = 0;
@@ -107,6 +119,16 @@ class InferencePipeline {
   // pixel_values (C x H x W of the model's input size) to patch tokens.
   Status PixelsToTokens(const std::vector<float>& pixels, float* tokens) const;
   void RunBatch(std::vector<std::unique_ptr<Task>> batch);
+  // The model run of a batch of `n`, with an attention capture when any task
+  // asked for an explanation (`capture` then set up here).
+  Status RunModel(const std::vector<std::unique_ptr<Task>>& batch, bool want_logits,
+                  bool want_features);
+  // Fills result.heatmap from the captured attention of image `index`.
+  Status Explain(const ExplainSpec& spec, int index, InferenceResult* result) const;
+  // Hands the task to a worker to render its overlay and finish it (renders
+  // inline when the pool refuses: shutting down or full).
+  void FinishWithOverlay(std::unique_ptr<Task> task, InferenceResult result);
+  void RenderOverlayAndFinish(Task* task, InferenceResult* result) const;
 
   const PipelineOptions options_;
   ModelBackend* const backend_;
@@ -120,6 +142,8 @@ class InferencePipeline {
   std::vector<float> batch_tokens_;
   std::vector<float> batch_logits_;
   std::vector<float> batch_features_;
+  AttentionCapture capture_;
+  std::vector<float> batch_attention_;  // [batch, depth, T, T] when a task explains
 };
 
 /// The status a request gets for a preprocessing failure: INVALID_ARGUMENT

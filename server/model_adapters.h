@@ -7,6 +7,7 @@
 
 #include "common/status.h"
 #include "model/inference_engine.h"
+#include "preprocessing/heatmap_overlay.h"
 #include "preprocessing/image_preprocessor.h"
 #include "server/model_backend.h"
 
@@ -16,8 +17,10 @@ namespace vit::server {
 StatusOr<std::unique_ptr<ModelBackend>> LoadEngineBackend(const std::string& model_dir,
                                                           const EngineOptions& options);
 
-/// An ImagePreprocessor for `spec` as a Preprocessor; fails on an invalid spec.
+/// An ImagePreprocessor for `spec` as a Preprocessor, rendering explanation
+/// overlays with `overlay`; fails on an invalid spec or overlay options.
 StatusOr<std::unique_ptr<Preprocessor>> MakeImagePreprocessor(
-    const PreprocessSpec& spec, const preprocessing::PreprocessOptions& options);
+    const PreprocessSpec& spec, const preprocessing::PreprocessOptions& options,
+    const preprocessing::OverlayOptions& overlay = {});
 
 }  // namespace vit::server

@@ -6,6 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <string>
+
+#include "common/attention_capture.h"  // header-only, no LibTorch
+#include "common/explanation.h"
 #include "common/model_info.h"  // header-only struct, no LibTorch
 #include "common/status.h"
 
@@ -18,6 +22,9 @@ class ModelBackend {
   virtual const ModelInfo& info() const = 0;
   /// Thread-compatible: the server calls it from its inference thread only.
   virtual Status Run(const float* tokens, int batch, float* logits, float* features) = 0;
+  /// Run() with an attention capture (see vit::InferenceEngine::RunWithAttention).
+  virtual Status RunWithAttention(const float* tokens, int batch, float* logits, float* features,
+                                  const AttentionCapture& capture) = 0;
 };
 
 /// Turns encoded image bytes into patch tokens (see
@@ -31,6 +38,10 @@ class Preprocessor {
   virtual size_t max_image_bytes() const = 0;
   /// Thread-safe. INVALID_ARGUMENT for empty, undecodable or oversized input.
   virtual Status EncodedToTokens(const uint8_t* data, size_t size, float* out) const = 0;
+  /// Thread-safe. The PNG of `heatmap` blended over the encoded image at its
+  /// own size (see vit::preprocessing::RenderHeatmapOverlay).
+  virtual StatusOr<std::string> RenderOverlay(const uint8_t* data, size_t size,
+                                              const Heatmap& heatmap) const = 0;
 };
 
 }  // namespace vit::server

@@ -49,15 +49,39 @@ void FillTimings(const InferenceResult& result, v1::Timings* timings) {
   timings->set_batch_size(result.batch_size);
 }
 
-void FillClassifyResponse(const ModelInfo& info, const InferenceResult& result,
-                          v1::ClassifyResponse* response) {
+namespace {
+
+void AddPredictions(const ModelInfo& info, const InferenceResult& result,
+                    google::protobuf::RepeatedPtrField<v1::Prediction>* predictions) {
   for (const ClassScore& score : result.top_k) {
-    v1::Prediction* prediction = response->add_predictions();
+    v1::Prediction* prediction = predictions->Add();
     prediction->set_class_index(score.class_index);
     if (score.class_index < static_cast<int>(info.labels.size()))
       prediction->set_label(info.labels[score.class_index]);
     prediction->set_probability(score.probability);
   }
+}
+
+}  // namespace
+
+void FillClassifyResponse(const ModelInfo& info, const InferenceResult& result,
+                          v1::ClassifyResponse* response) {
+  AddPredictions(info, result, response->mutable_predictions());
+  response->set_model_id(info.id);
+  FillTimings(result, response->mutable_timings());
+}
+
+StatusOr<ExplainSpec> ToExplainSpec(const v1::ExplainRequest& request) {
+  return ParseExplainSpec(request.method(), request.head_fusion(), request.discard_ratio());
+}
+
+void FillExplainResponse(const ModelInfo& info, const InferenceResult& result,
+                         v1::ExplainResponse* response) {
+  response->set_grid_height(result.heatmap.grid_height);
+  response->set_grid_width(result.heatmap.grid_width);
+  response->mutable_heatmap()->Assign(result.heatmap.values.begin(), result.heatmap.values.end());
+  AddPredictions(info, result, response->mutable_predictions());
+  response->set_overlay_png(result.overlay_png);
   response->set_model_id(info.id);
   FillTimings(result, response->mutable_timings());
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/explanation.h"
 #include "common/model_info.h"
 #include "common/status.h"
 #include "server/inference_pipeline.h"
@@ -27,6 +28,11 @@ int64_t DeadlineMicros(const grpc::CallbackServerContext& context, Clock* clock)
 void FillTimings(const InferenceResult& result, v1::Timings* timings);
 void FillClassifyResponse(const ModelInfo& info, const InferenceResult& result,
                           v1::ClassifyResponse* response);
+/// The request's method, head_fusion and discard_ratio; INVALID_ARGUMENT
+/// naming the field (ParseExplainSpec).
+StatusOr<ExplainSpec> ToExplainSpec(const v1::ExplainRequest& request);
+void FillExplainResponse(const ModelInfo& info, const InferenceResult& result,
+                         v1::ExplainResponse* response);
 void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::ModelInfo* out);
 
 }  // namespace vit::server

@@ -120,11 +120,29 @@ void VitServiceImpl::StartEmbed(CallSource source, const v1::EmbedRequest& reque
       std::move(done));
 }
 
-// Work in progress (issue 17): the explain path lands with the engines'
-// attention capture.
-void VitServiceImpl::StartExplain(CallSource, const v1::ExplainRequest&, std::string,
-                                  v1::ExplainResponse*, std::function<void(const Status&)> done) {
-  done(UnimplementedError("Explain is not implemented yet"));
+void VitServiceImpl::StartExplain(CallSource source, const v1::ExplainRequest& request,
+                                  std::string owned_image, v1::ExplainResponse* response,
+                                  std::function<void(const Status&)> done) {
+  const int requested_top_k = request.top_k();
+  const int default_top_k = options().default_top_k;
+  const StatusOr<ExplainSpec> spec = ToExplainSpec(request);
+  const bool want_overlay = request.overlay_png();
+  StartImageCall(
+      std::move(source), request.model(), request.image(), std::move(owned_image),
+      [requested_top_k, default_top_k, spec, want_overlay](const ModelInfo& info,
+                                                          InferenceRequest* inference) {
+        if (!spec.ok()) return spec.status();
+        StatusOr<int> top_k = ResolveTopK(requested_top_k, info, default_top_k);
+        if (!top_k.ok()) return top_k.status();
+        inference->top_k = *top_k;
+        inference->explain = *spec;
+        inference->want_overlay = want_overlay;
+        return Status::Ok();
+      },
+      [response](const ModelInfo& info, const InferenceResult& result) {
+        FillExplainResponse(info, result, response);
+      },
+      std::move(done));
 }
 
 grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* context,
@@ -159,6 +177,19 @@ grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* con
   }
   StartEmbed(Source("Embed", *context, pipeline()), *request, /*owned_image=*/{}, response,
              [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* VitServiceImpl::Explain(grpc::CallbackServerContext* context,
+                                                  const v1::ExplainRequest* request,
+                                                  v1::ExplainResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status status = Authenticate("Explain", *context); !status.ok()) {
+    reactor->Finish(status);
+    return reactor;
+  }
+  StartExplain(Source("Explain", *context, pipeline()), *request, /*owned_image=*/{}, response,
+               [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }
 

@@ -1,6 +1,9 @@
 #include "model/fast/fast_attention.h"
 
 #include <algorithm>
+#include <cstring>
+
+#include "common/attention_capture.h"
 
 #include "model/fast/dnnl_context.h"
 
@@ -63,7 +66,28 @@ FastAttention::Plan& FastAttention::PlanFor(int64_t images) {
   return plans_.emplace(images, std::move(plan)).first->second;
 }
 
-void FastAttention::Run(const void* qkv, void* out, int64_t batch) {
+void FastAttention::Capture(const AttentionSink& sink, int64_t first, int64_t images) {
+  const size_t tt = static_cast<size_t>(tokens_ * tokens_);
+  const size_t per_image = static_cast<size_t>(heads_) * tt;
+  for (int64_t j = 0; j < images; ++j) {
+    const std::optional<HeadFusion>& fusion = sink.fusion[first + j];
+    if (!fusion.has_value()) continue;
+    const float* probs = scores_.data() + j * per_image;
+    if (act_dt_ == dt::bf16) {
+      widened_.resize(per_image);
+      const uint16_t* bf16 = probs_.data() + j * per_image;
+      for (size_t i = 0; i < per_image; ++i) {
+        const uint32_t bits = uint32_t{bf16[i]} << 16;
+        std::memcpy(&widened_[i], &bits, sizeof(float));
+      }
+      probs = widened_.data();
+    }
+    FuseHeads(*fusion, probs, static_cast<int>(heads_), tt,
+              sink.dst + (first + j) * sink.image_stride);
+  }
+}
+
+void FastAttention::Run(const void* qkv, void* out, int64_t batch, const AttentionSink* sink) {
   const int64_t dim = heads_ * head_dim_;
   const auto* base = static_cast<const char*>(qkv);
   auto* out_base = static_cast<char*>(out);
@@ -79,6 +103,10 @@ void FastAttention::Run(const void* qkv, void* out, int64_t batch) {
     plan.qk.execute(
         stream, {{DNNL_ARG_SRC, plan.q}, {DNNL_ARG_WEIGHTS, plan.k}, {DNNL_ARG_DST, plan.scores}});
     plan.softmax.execute(stream, {{DNNL_ARG_SRC, plan.probs_in}, {DNNL_ARG_DST, plan.probs}});
+    if (sink != nullptr) {
+      stream.wait();
+      Capture(*sink, first, images);
+    }
     plan.pv.execute(
         stream, {{DNNL_ARG_SRC, plan.probs}, {DNNL_ARG_WEIGHTS, plan.v}, {DNNL_ARG_DST, plan.out}});
   }

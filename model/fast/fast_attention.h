@@ -5,12 +5,24 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "common/explanation.h"
+
 namespace vit::fast {
+
+/// Where one block's head-fused softmax attention goes (explanations).
+struct AttentionSink {
+  /// One entry per image of the batch; nullopt = not captured.
+  const std::optional<HeadFusion>* fusion = nullptr;
+  /// Image i's [tokens, tokens] float32 matrix at dst + i * image_stride.
+  float* dst = nullptr;
+  int64_t image_stride = 0;
+};
 
 class FastAttention {
  public:
@@ -18,8 +30,11 @@ class FastAttention {
   FastAttention(int64_t heads, int64_t head_dim, int64_t tokens, dnnl::memory::data_type act_dt);
 
   /// qkv [batch, tokens, 3, heads, head_dim] with q already scaled by
-  /// 1/sqrt(head_dim) -> out [batch, tokens, heads * head_dim].
-  void Run(const void* qkv, void* out, int64_t batch);
+  /// 1/sqrt(head_dim) -> out [batch, tokens, heads * head_dim]. With a
+  /// `sink`, the probabilities of the images that asked are fused over the
+  /// heads (as the P V product read them: float32, or bfloat16 widened) and
+  /// written there.
+  void Run(const void* qkv, void* out, int64_t batch, const AttentionSink* sink = nullptr);
 
  private:
   struct Plan {
@@ -29,6 +44,8 @@ class FastAttention {
     dnnl::memory q, k, scores, probs_in, probs, v, out;
   };
   Plan& PlanFor(int64_t images);
+  // Fuses the probabilities of images [first, first + images) that `sink` wants.
+  void Capture(const AttentionSink& sink, int64_t first, int64_t images);
 
   int64_t heads_, head_dim_, tokens_;
   dnnl::memory::data_type act_dt_;
@@ -37,6 +54,7 @@ class FastAttention {
   int64_t chunk_;
   std::vector<float> scores_;    // [chunk, heads, tokens, tokens]
   std::vector<uint16_t> probs_;  // bf16 probabilities (unused for f32)
+  std::vector<float> widened_;   // one image's bf16 probabilities as float32 (capture only)
   std::unordered_map<int64_t, Plan> plans_;
 };
 

@@ -34,11 +34,22 @@ StatusOr<std::unique_ptr<InferenceEngine>> FastEngine::Create(Checkpoint checkpo
 }
 
 Status FastEngine::Run(const float* tokens, int batch, float* logits, float* features) {
+  return RunChecked(tokens, batch, logits, features, AttentionCapture{});
+}
+
+Status FastEngine::RunWithAttention(const float* tokens, int batch, float* logits,
+                                    float* features, const AttentionCapture& capture) {
+  VIT_RETURN_IF_ERROR(CheckCapture(capture, batch));
+  return RunChecked(tokens, batch, logits, features, capture);
+}
+
+Status FastEngine::RunChecked(const float* tokens, int batch, float* logits, float* features,
+                              const AttentionCapture& capture) {
   VIT_RETURN_IF_ERROR(CheckBatch(batch));
   try {
     c10::InferenceMode inference_mode;
     UseThreads(threads_);
-    FastVitRunner::Outputs out = runner_->Run(tokens, batch);
+    FastVitRunner::Outputs out = runner_->Run(tokens, batch, capture);
     CopyFloats(out.logits, logits);
     CopyFloats(out.features, features);
     return Status::Ok();

@@ -19,8 +19,13 @@ class FastEngine final : public InferenceEngine {
 
   const ModelInfo& info() const override { return info_; }
   Status Run(const float* tokens, int batch, float* logits, float* features) override;
+  Status RunWithAttention(const float* tokens, int batch, float* logits, float* features,
+                          const AttentionCapture& capture) override;
 
  private:
+  // Run with `capture` already checked (an empty one captures nothing).
+  Status RunChecked(const float* tokens, int batch, float* logits, float* features,
+                    const AttentionCapture& capture);
   FastEngine(std::unique_ptr<FastVitRunner> runner, ModelInfo info, int threads)
       : runner_(std::move(runner)), info_(std::move(info)), threads_(threads) {}
 

@@ -261,14 +261,14 @@ FastVitRunner::LinearInput FastVitRunner::AsLinearInput(const void* activation, 
   return {quantized_.data(), row_scales_.data()};
 }
 
-void FastVitRunner::RunBlock(Block& b, int64_t batch) {
+void FastVitRunner::RunBlock(Block& b, int64_t batch, const AttentionSink* sink) {
   const int64_t rows = batch * tokens_;
   char* attn_out = normed_or_attn_.data();
   char* qkv = wide_.data();
   char* hidden = wide_.data();
   LinearInput in = Normalized(b.norm1_weight, b.norm1_bias, rows);
   b.qkv->Run(in.data, qkv, rows, in.row_scales);
-  attention_->Run(qkv, attn_out, batch);
+  attention_->Run(qkv, attn_out, batch, sink);
   in = AsLinearInput(attn_out, rows, dim_);
   b.proj->Run(in.data, x_.data(), rows, in.row_scales);  // x += proj(attn)
   in = Normalized(b.norm2_weight, b.norm2_bias, rows);
@@ -298,6 +298,13 @@ FastVitRunner::Outputs FastVitRunner::RunHead(int64_t batch) {
 }
 
 FastVitRunner::Outputs FastVitRunner::Run(const float* tokens, int64_t batch) {
+  return Run(tokens, batch, AttentionCapture{});
+}
+
+FastVitRunner::Outputs FastVitRunner::Run(const float* tokens, int64_t batch,
+                                          const AttentionCapture& capture) {
+  bool any = false;
+  for (const auto& fusion : capture.fusion) any |= fusion.has_value();
   Reserve(batch);
   const int64_t patch_rows = batch * num_patches_;
   LinearInput src{tokens, nullptr};
@@ -313,7 +320,16 @@ FastVitRunner::Outputs FastVitRunner::Run(const float* tokens, int64_t batch) {
   patch_embed_->Run(src.data, patches, patch_rows, src.row_scales);
   AssembleTokens(patches, prefix_rows_.data(), patch_pos_.data(), batch, num_prefix_, num_patches_,
                  dim_, x_.data());
-  for (auto& block : blocks_) RunBlock(block, batch);
+  const int64_t tt = tokens_ * tokens_;
+  const int64_t depth = static_cast<int64_t>(blocks_.size());
+  for (int64_t l = 0; l < depth; ++l) {
+    if (!any) {
+      RunBlock(blocks_[l], batch, nullptr);
+      continue;
+    }
+    const AttentionSink sink{capture.fusion.data(), capture.attention + l * tt, depth * tt};
+    RunBlock(blocks_[l], batch, &sink);
+  }
   return RunHead(batch);
 }
 

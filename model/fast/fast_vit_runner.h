@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/attention_capture.h"
 #include "model/classifier_head.h"
 #include "model/fast/fast_attention.h"
 #include "model/fast/fast_linear.h"
@@ -65,6 +66,11 @@ class FastVitRunner {
   /// tokens [batch, grid_h * grid_w, C*P*P] float32 -> logits [batch, classes]
   /// and pooled features [batch, D], float32. Not thread-safe.
   Outputs Run(const float* tokens, int64_t batch);
+  /// Run() that also writes each block's head-fused attention for the images
+  /// with capture.fusion[i] set (common/attention_capture.h; `capture`
+  /// checked by the caller). Blocks of a batch where no image asked run as in
+  /// Run().
+  Outputs Run(const float* tokens, int64_t batch, const AttentionCapture& capture);
 
   /// Bytes of packed weights.
   int64_t packed_bytes() const { return packed_bytes_; }
@@ -97,7 +103,7 @@ class FastVitRunner {
   /// (quantized for kInt8: s8, or u8 with `zero_point` != 0; else as it is).
   LinearInput AsLinearInput(const void* activation, int64_t rows, int64_t dim,
                             int32_t zero_point = 0);
-  void RunBlock(Block& block, int64_t batch);
+  void RunBlock(Block& block, int64_t batch, const AttentionSink* sink);
   Outputs RunHead(int64_t batch);
 
   const VitConfig config_;

@@ -46,6 +46,35 @@ CLI::App* AddClassify(CLI::App* app, ClientArguments* a) {
   return classify;
 }
 
+CLI::App* AddExplain(CLI::App* app, ClientArguments* a) {
+  ExplainOptions& o = a->explain;
+  CLI::App* explain = app->add_subcommand(
+      "explain",
+      "Explain image files (vit.v1 Explain, --protocol vit only): writes the heat map blended "
+      "over each image as OUT/NAME.explain.png and prints the top-1 prediction and the path");
+  explain->add_option("files", a->explain_files, "Image files")->required();
+  explain->add_option("--out", o.out_dir, "Folder for the overlays (created when missing)")
+      ->required();
+  explain
+      ->add_option("--method", o.method,
+                   "rollout (attention rollout over every block) or attention (the last "
+                   "block's only)")
+      ->check(CLI::IsMember({"rollout", "attention"}))
+      ->capture_default_str();
+  explain->add_option("--head-fusion", o.head_fusion, "How heads are fused: mean, max or min")
+      ->check(CLI::IsMember({"mean", "max", "min"}))
+      ->capture_default_str();
+  explain
+      ->add_option("--discard-ratio", o.discard_ratio,
+                   "Share of each block's smallest attention entries set to 0, in [0, 1)")
+      ->check(CLI::Range(0.0f, 0.999999f))
+      ->capture_default_str();
+  explain
+      ->add_option("--top-k", o.top_k, "Predictions asked for; 0 = the server's default")
+      ->capture_default_str();
+  return explain;
+}
+
 CLI::App* AddInfo(CLI::App* app, ClientArguments* a) {
   CLI::App* info = app->add_subcommand("info", "Describe the served model");
   info->add_flag("--json", a->info_json, "Print JSON");
@@ -106,11 +135,12 @@ ClientCommands AddClientCommands(CLI::App* app, ClientArguments* arguments) {
   app->fallthrough();
   ClientCommands commands;
   commands.classify = AddClassify(app, arguments);
+  commands.explain = AddExplain(app, arguments);
   commands.health = app->add_subcommand("health", "Exit 0 only when the server is SERVING");
   commands.info = AddInfo(app, arguments);
   commands.load = AddLoad(app, arguments);
   commands.server = app->get_option("--server");
-  for (CLI::App* command : {commands.classify, commands.health, commands.info, commands.load})
+  for (CLI::App* command : {commands.classify, commands.explain, commands.health, commands.info, commands.load})
     command->footer(kConnectionFooter);
   return commands;
 }
@@ -123,6 +153,8 @@ void ApplyProtocolDefaults(const ClientCommands& commands, ClientArguments* argu
 int RunClientCommand(const ClientCommands& commands, const ClientArguments& a) {
   if (commands.classify->parsed())
     return RunClassify(a.connection, a.door, a.classify, a.classify_files);
+  if (commands.explain->parsed())
+    return RunExplain(a.connection, a.door, a.explain, a.explain_files);
   if (commands.health->parsed()) return RunHealth(a.connection, a.door);
   if (commands.info->parsed()) return RunInfo(a.connection, a.door, a.info_json);
   if (commands.load->parsed()) return RunLoad(a.connection, a.door, a.load, a.load_files);

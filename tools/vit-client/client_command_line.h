@@ -1,6 +1,6 @@
 // vit-client's command line: the connection flags and the front door
 // (--protocol, --model), accepted before or after the subcommand, and one
-// subcommand per command (classify, health, info, load) bound to its
+// subcommand per command (classify, explain, health, info, load) bound to its
 // Options; then the run of the subcommand given.
 #pragma once
 
@@ -9,6 +9,7 @@
 
 #include "rpc/channel.h"
 #include "tools/vit-client/client_commands.h"
+#include "tools/vit-client/explain_command.h"
 #include "tools/vit-client/load_generator.h"
 #include "tools/vit-client/open_front_door.h"
 
@@ -25,6 +26,8 @@ struct ClientArguments {
   FrontDoorOptions door;
   ClassifyOptions classify;
   std::vector<std::string> classify_files;
+  ExplainOptions explain;
+  std::vector<std::string> explain_files;
   bool info_json = false;
   LoadOptions load;
   std::vector<std::string> load_files;
@@ -33,6 +36,7 @@ struct ClientArguments {
 /// The subcommands, to tell which one was given.
 struct ClientCommands {
   CLI::App* classify = nullptr;
+  CLI::App* explain = nullptr;
   CLI::App* health = nullptr;
   CLI::App* info = nullptr;
   CLI::App* load = nullptr;
