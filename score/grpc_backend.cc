@@ -169,9 +169,80 @@ bool GrpcBackend::SendAndCollect(const std::vector<PreparedInput*>& inputs,
   return !broken;
 }
 
+void GrpcBackend::ExplainRound(const std::vector<PreparedInput*>& inputs,
+                               std::vector<size_t>* pending, std::vector<ScoreResult>* results,
+                               std::vector<int>* tries) {
+  struct Call {
+    grpc::ClientContext context;
+    v1::ExplainRequest request;
+    v1::ExplainResponse response;
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  std::mutex mu;  // guards outstanding
+  std::condition_variable done;
+  size_t outstanding = pending->size();
+  for (const size_t index : *pending) {
+    auto call = std::make_unique<Call>();
+    rpc::AddBearerToken(options_.connection, &call->context);
+    call->request.set_image(inputs[index]->bytes);
+    call->request.set_top_k(std::min(options_.top_k, model_.num_classes()));
+    call->request.set_method(ExplainMethodName(options_.explain.method));
+    call->request.set_head_fusion(HeadFusionName(options_.explain.head_fusion));
+    call->request.set_discard_ratio(options_.explain.discard_ratio);
+    call->request.set_overlay_png(true);
+    Call* raw = call.get();
+    calls.push_back(std::move(call));
+    stub_->async()->Explain(&raw->context, &raw->request, &raw->response,
+                            [raw, &mu, &done, &outstanding](grpc::Status status) {
+                              raw->status = std::move(status);
+                              std::lock_guard<std::mutex> lock(mu);
+                              if (--outstanding == 0) done.notify_all();
+                            });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    done.wait(lock, [&] { return outstanding == 0; });
+  }
+  std::vector<size_t> retry;
+  for (size_t c = 0; c < calls.size(); ++c) {
+    const size_t index = (*pending)[c];
+    const Call& call = *calls[c];
+    ScoreResult& result = (*results)[index];
+    ++(*tries)[index];
+    result.predictions.clear();
+    result.status = ToStatus(call.status);
+    if (call.status.ok()) {
+      for (const v1::Prediction& p : call.response.predictions())
+        result.predictions.push_back({p.class_index(), p.label(), p.probability()});
+      result.overlay_png = call.response.overlay_png();
+    } else if (Retryable(call.status.error_code()) && (*tries)[index] < options_.attempts) {
+      retry.push_back(index);
+    }
+  }
+  *pending = std::move(retry);
+}
+
+Status GrpcBackend::ExplainBatch(const std::vector<PreparedInput*>& inputs,
+                                 std::vector<ScoreResult>* results) {
+  std::vector<size_t> pending(inputs.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  std::vector<int> tries(inputs.size(), 0);
+  for (int round = 0; !pending.empty(); ++round) {
+    if (round > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << round));
+    ExplainRound(inputs, &pending, results, &tries);
+  }
+  for (const ScoreResult& result : *results) {
+    if (result.status.code() != StatusCode::kUnavailable) return Status::Ok();
+  }
+  return UnavailableError("vit-server at " + options_.connection.server + ": Explain failed " +
+                          std::to_string(options_.attempts) + " times for every file");
+}
+
 Status GrpcBackend::Score(const std::vector<PreparedInput*>& inputs,
                           std::vector<ScoreResult>* results) {
   results->assign(inputs.size(), ScoreResult{});
+  if (options_.explain_overlays) return ExplainBatch(inputs, results);
   for (ScoreResult& result : *results)
     result.status = UnavailableError("no answer from vit-server at " + options_.connection.server);
   std::vector<size_t> pending(inputs.size());

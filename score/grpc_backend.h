@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/explanation.h"
 #include "preprocessing/image_preprocessor.h"
 #include "rpc/channel.h"
 #include "score/scoring_backend.h"
@@ -34,6 +35,11 @@ struct RemoteOptions {
   int top_k = 5;
   /// Tries per batch (stream reopened) and per image (retryable codes). Default 4.
   int attempts = 4;
+  /// Also fetch each file's explanation overlay: the batch is then sent as
+  /// concurrent unary Explain calls (overlay_png set) instead of over
+  /// ClassifyStream, and the predictions come from them. Default false.
+  bool explain_overlays = false;
+  ExplainSpec explain;
 };
 
 class GrpcBackend final : public ScoringBackend {
@@ -70,6 +76,15 @@ class GrpcBackend final : public ScoringBackend {
   // Sends `pending` (indices into inputs) once; answered ones leave `pending`.
   bool SendAndCollect(const std::vector<PreparedInput*>& inputs, std::vector<size_t>* pending,
                       std::vector<ScoreResult>* results, std::vector<int>* tries);
+
+  // Score() with explain_overlays: one Explain call per input, all in flight
+  // together, retryable codes retried.
+  Status ExplainBatch(const std::vector<PreparedInput*>& inputs,
+                      std::vector<ScoreResult>* results);
+  // One round of concurrent Explain calls for `pending`; leaves in it the
+  // indices to retry.
+  void ExplainRound(const std::vector<PreparedInput*>& inputs, std::vector<size_t>* pending,
+                    std::vector<ScoreResult>* results, std::vector<int>* tries);
 
   const RemoteOptions options_;
   const std::shared_ptr<grpc::Channel> channel_;

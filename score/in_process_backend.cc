@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
+
+#include "common/attention_capture.h"
+#include "common/attention_rollout.h"
+#include "common/file_util.h"
 
 namespace vit::score {
 
@@ -29,7 +34,35 @@ std::string InProcessBackend::Describe() const {
 
 Status InProcessBackend::Prepare(const std::string& path, PreparedInput* input) const {
   input->tokens.resize(preprocessor_.tokens_size());
-  return preprocessor_.FileToTokens(path, input->tokens.data());
+  if (!options_.explain_overlays) return preprocessor_.FileToTokens(path, input->tokens.data());
+  // The overlay decodes the bytes again after the batch: read them once, keep them.
+  StatusOr<std::string> bytes = ReadFileToString(path);
+  if (!bytes.ok()) return bytes.status();
+  input->bytes = std::move(bytes).value();
+  Status status = preprocessor_.EncodedToTokens(
+      reinterpret_cast<const uint8_t*>(input->bytes.data()), input->bytes.size(),
+      input->tokens.data());
+  if (!status.ok()) return Status(status.code(), path + ": " + status.message());
+  return Status::Ok();
+}
+
+Status InProcessBackend::Overlay(int index, const std::string& bytes, ScoreResult* result) const {
+  const ModelInfo& info = engine_->info();
+  const AttentionGeometry geometry{info.depth,
+                                   info.num_tokens(),
+                                   info.num_prefix_tokens,
+                                   info.has_class_token,
+                                   info.preprocess.grid_height(),
+                                   info.preprocess.grid_width()};
+  VIT_ASSIGN_OR_RETURN(
+      const Heatmap heatmap,
+      ComputeHeatmap(attention_.data() + AttentionCaptureSize(index, info.depth, info.num_tokens()),
+                     geometry, options_.explain));
+  VIT_ASSIGN_OR_RETURN(result->overlay_png, preprocessing::RenderHeatmapOverlay(
+                                                reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                bytes.size(), heatmap, info.preprocess,
+                                                options_.preprocess, options_.overlay));
+  return Status::Ok();
 }
 
 Status InProcessBackend::Score(const std::vector<PreparedInput*>& inputs,
@@ -48,17 +81,27 @@ Status InProcessBackend::Score(const std::vector<PreparedInput*>& inputs,
   }
   logits_.resize(static_cast<size_t>(batch) * info.num_classes);
   features_.resize(options_.embeddings ? static_cast<size_t>(batch) * info.feature_dim : 0);
-  VIT_RETURN_IF_ERROR(engine_->Run(tokens_.data(), batch, logits_.data(),
-                                   options_.embeddings ? features_.data() : nullptr));
+  float* features = options_.embeddings ? features_.data() : nullptr;
+  if (options_.explain_overlays) {
+    attention_.resize(AttentionCaptureSize(batch, info.depth, info.num_tokens()));
+    const AttentionCapture capture{
+        std::vector<std::optional<HeadFusion>>(batch, options_.explain.head_fusion),
+        attention_.data()};
+    VIT_RETURN_IF_ERROR(
+        engine_->RunWithAttention(tokens_.data(), batch, logits_.data(), features, capture));
+  } else {
+    VIT_RETURN_IF_ERROR(engine_->Run(tokens_.data(), batch, logits_.data(), features));
+  }
   results->assign(inputs.size(), ScoreResult{});
   for (int i = 0; i < batch; ++i) {
     ScoreResult& result = (*results)[i];
     result.predictions = TopK(logits_.data() + static_cast<size_t>(i) * info.num_classes,
                               info.num_classes, options_.top_k, info.labels);
     if (options_.embeddings) {
-      const float* features = features_.data() + static_cast<size_t>(i) * info.feature_dim;
-      result.embedding.assign(features, features + info.feature_dim);
+      const float* begin = features_.data() + static_cast<size_t>(i) * info.feature_dim;
+      result.embedding.assign(begin, begin + info.feature_dim);
     }
+    if (options_.explain_overlays) result.status = Overlay(i, inputs[i]->bytes, &result);
   }
   return Status::Ok();
 }

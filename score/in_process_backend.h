@@ -6,6 +6,8 @@
 #include <string>
 
 #include "model/inference_engine.h"
+#include "common/explanation.h"
+#include "preprocessing/heatmap_overlay.h"
 #include "preprocessing/image_preprocessor.h"
 #include "score/scoring_backend.h"
 
@@ -22,6 +24,11 @@ struct InProcessOptions {
   int top_k = 5;
   /// Return pooled features too. Default false.
   bool embeddings = false;
+  /// Also return each file's explanation overlay: attention rollout with
+  /// `explain`, rendered with `overlay` (on the inference thread). Default false.
+  bool explain_overlays = false;
+  ExplainSpec explain;
+  preprocessing::OverlayOptions overlay;
 };
 
 class InProcessBackend final : public ScoringBackend {
@@ -44,6 +51,9 @@ class InProcessBackend final : public ScoringBackend {
   std::vector<float> tokens_;
   std::vector<float> logits_;
   std::vector<float> features_;
+  std::vector<float> attention_;
+  // The heat map of image `index` of the last batch, over its encoded bytes.
+  Status Overlay(int index, const std::string& bytes, ScoreResult* result) const;
 };
 
 }  // namespace vit::score

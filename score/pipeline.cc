@@ -126,6 +126,7 @@ Status ScorePipeline::RunBatch(std::vector<PreparedItem>* batch) {
       row.path = std::move(item.path);
       row.predictions = std::move(results[i].predictions);
       row.embedding = std::move(results[i].embedding);
+      row.overlay_png = std::move(results[i].overlay_png);
     }
     if (!rows_.Push(std::move(row))) break;
   }

@@ -18,6 +18,8 @@ struct ScoreRow {
   std::vector<Prediction> predictions;
   /// Pooled features; empty unless embeddings were asked for and scoring succeeded.
   std::vector<float> embedding;
+  /// The explanation overlay (PNG); empty unless --explain-dir and scoring succeeded.
+  std::string overlay_png;
   /// "" on success, else "CODE: message" (one line).
   std::string error;
 };

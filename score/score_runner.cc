@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "score/file_selection.h"
+#include "score/explain_output.h"
 #include "score/grpc_backend.h"
 #include "score/in_process_backend.h"
 #include "score/output_files.h"
@@ -55,6 +56,7 @@ StatusOr<std::unique_ptr<ScoringBackend>> MakeBackend(const ScoreOptions& o) {
     remote.connection = o.connection;
     remote.preprocess = o.preprocess;
     remote.top_k = o.top_k;
+    remote.explain_overlays = !o.explain_dir.empty();
     VIT_ASSIGN_OR_RETURN(std::unique_ptr<GrpcBackend> backend, GrpcBackend::Connect(remote));
     return std::unique_ptr<ScoringBackend>(std::move(backend));
   }
@@ -64,6 +66,7 @@ StatusOr<std::unique_ptr<ScoringBackend>> MakeBackend(const ScoreOptions& o) {
   local.preprocess = o.preprocess;
   local.top_k = o.top_k;
   local.embeddings = !o.embeddings.empty();
+  local.explain_overlays = !o.explain_dir.empty();
   VIT_ASSIGN_OR_RETURN(std::unique_ptr<InProcessBackend> backend, InProcessBackend::Create(local));
   return std::unique_ptr<ScoringBackend>(std::move(backend));
 }
@@ -122,7 +125,12 @@ int RunScore(const ScoreOptions& options) {
   pipeline_options.ordered = !options.unordered;
   ScorePipeline pipeline(pipeline_options, backend->get(), &selection, &done, &counters);
   reporter.Start();
-  const Status status = pipeline.Run([&](const ScoreRow& row) { return (*outputs)->Write(row); });
+  const Status status = pipeline.Run([&](const ScoreRow& row) {
+    // The overlay first: a row in the output (what resume skips) implies its overlay exists.
+    if (!options.explain_dir.empty() && row.error.empty())
+      VIT_RETURN_IF_ERROR(WriteExplainOverlay(options.explain_dir, row.path, row.overlay_png));
+    return (*outputs)->Write(row);
+  });
   stop_counting = true;
   counter.join();
   reporter.Stop();

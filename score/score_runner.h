@@ -34,6 +34,11 @@ struct ScoreOptions {
   std::string format;
   /// Embeddings side file (JSONL); "" = none. Not with --server.
   std::string embeddings;
+  /// Folder for one explanation overlay per scored file (attention rollout,
+  /// mean head fusion, no discard), at DIR/PATH.explain.png with PATH the
+  /// scored path mirrored (score/explain_output.h); "" = none. In process
+  /// and with --server (unary Explain calls instead of ClassifyStream).
+  std::string explain_dir;
   /// Files per inference batch (with --server: requests per stream round). Default 32.
   int batch_size = 32;
   /// Read / decode / preprocess threads; 0 = one per core. Default 0.

@@ -25,6 +25,8 @@ struct ScoreResult {
   std::vector<Prediction> predictions;
   /// Pooled features, when the backend was asked for them.
   std::vector<float> embedding;
+  /// The explanation overlay (PNG), when the backend was asked for them.
+  std::string overlay_png;
 };
 
 class ScoringBackend {

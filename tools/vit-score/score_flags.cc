@@ -58,6 +58,12 @@ void AddScoreFlags(CLI::App* app, ScoreOptions* o) {
   app->add_option("--embeddings", o->embeddings,
                   "Also write each file's pooled features to this JSONL file (in process only)")
       ->capture_default_str();
+  app->add_option("--explain-dir", o->explain_dir,
+                  "Also write each scored image's explanation (attention rollout, mean head "
+                  "fusion, blended over the image) to DIR/PATH.explain.png, PATH the scored path "
+                  "mirrored (a leading / dropped, '..' as '__'); with --server through unary "
+                  "Explain calls instead of ClassifyStream")
+      ->capture_default_str();
   app->add_option("-b,--batch-size", o->batch_size,
                   "Files per inference batch (with --server: requests per stream round)")
       ->envname("VIT_SCORE_BATCH_SIZE")
