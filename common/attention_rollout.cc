@@ -73,8 +73,7 @@ void DiscardSmallest(float* a, int tokens, long long k, bool spare_column0) {
   if (count == 0) return;
   // A strict total order: by value, then by row-major index.
   auto smaller = [a](uint32_t x, uint32_t y) { return a[x] < a[y] || (a[x] == a[y] && x < y); };
-  std::nth_element(candidates.begin(), candidates.begin() + (count - 1), candidates.end(),
-                   smaller);
+  std::nth_element(candidates.begin(), candidates.begin() + (count - 1), candidates.end(), smaller);
   for (size_t i = 0; i < count; ++i) a[candidates[i]] = 0.0f;
 }
 

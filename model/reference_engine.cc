@@ -84,8 +84,8 @@ void ReferenceEngine::Observe(const AttentionCapture* capture) {
       for (size_t i = 0; i < capture->fusion.size(); ++i) {
         if (!capture->fusion[i].has_value()) continue;
         const at::Tensor image = probs[static_cast<int64_t>(i)].to(at::kFloat).contiguous();
-        FuseHeads(*capture->fusion[i], image.data_ptr<float>(), static_cast<int>(probs.size(1)),
-                  tt, capture->attention + (i * depth + l) * tt);
+        FuseHeads(*capture->fusion[i], image.data_ptr<float>(), static_cast<int>(probs.size(1)), tt,
+                  capture->attention + (i * depth + l) * tt);
       }
     };
   }

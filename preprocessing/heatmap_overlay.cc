@@ -66,8 +66,8 @@ Status ValidateOverlayOptions(const OverlayOptions& options) {
   return Status::Ok();
 }
 
-StatusOr<std::string> RenderHeatmapOverlay(const uint8_t* data, size_t size,
-                                           const Heatmap& heatmap, const PreprocessSpec& spec,
+StatusOr<std::string> RenderHeatmapOverlay(const uint8_t* data, size_t size, const Heatmap& heatmap,
+                                           const PreprocessSpec& spec,
                                            const PreprocessOptions& limits,
                                            const OverlayOptions& options) {
   VIT_RETURN_IF_ERROR(ValidateOverlayOptions(options));
@@ -89,7 +89,8 @@ StatusOr<std::string> RenderHeatmapOverlay(const uint8_t* data, size_t size,
                       target);
     }
     std::vector<uint8_t> png;
-    if (!cv::imencode(".png", image, png)) return InternalError("PNG encoding of the overlay failed");
+    if (!cv::imencode(".png", image, png))
+      return InternalError("PNG encoding of the overlay failed");
     return std::string(png.begin(), png.end());
   } catch (const cv::Exception& e) {
     return InternalError(std::string("rendering the overlay failed (OpenCV): ") + e.what());

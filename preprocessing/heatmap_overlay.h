@@ -34,8 +34,8 @@ Status ValidateOverlayOptions(const OverlayOptions& options);
 /// apply_exif_orientation) and mapped with `spec`'s resize plan.
 /// INVALID_ARGUMENT for an undecodable image or a heat map whose size is not
 /// its grid's; never throws.
-StatusOr<std::string> RenderHeatmapOverlay(const uint8_t* data, size_t size,
-                                           const Heatmap& heatmap, const PreprocessSpec& spec,
+StatusOr<std::string> RenderHeatmapOverlay(const uint8_t* data, size_t size, const Heatmap& heatmap,
+                                           const PreprocessSpec& spec,
                                            const PreprocessOptions& limits,
                                            const OverlayOptions& options);
 

@@ -79,8 +79,7 @@ class GrpcBackend final : public ScoringBackend {
 
   // Score() with explain_overlays: one Explain call per input, all in flight
   // together, retryable codes retried.
-  Status ExplainBatch(const std::vector<PreparedInput*>& inputs,
-                      std::vector<ScoreResult>* results);
+  Status ExplainBatch(const std::vector<PreparedInput*>& inputs, std::vector<ScoreResult>* results);
   // One round of concurrent Explain calls for `pending`; leaves in it the
   // indices to retry.
   void ExplainRound(const std::vector<PreparedInput*>& inputs, std::vector<size_t>* pending,

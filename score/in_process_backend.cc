@@ -39,9 +39,9 @@ Status InProcessBackend::Prepare(const std::string& path, PreparedInput* input) 
   StatusOr<std::string> bytes = ReadFileToString(path);
   if (!bytes.ok()) return bytes.status();
   input->bytes = std::move(bytes).value();
-  Status status = preprocessor_.EncodedToTokens(
-      reinterpret_cast<const uint8_t*>(input->bytes.data()), input->bytes.size(),
-      input->tokens.data());
+  Status status =
+      preprocessor_.EncodedToTokens(reinterpret_cast<const uint8_t*>(input->bytes.data()),
+                                    input->bytes.size(), input->tokens.data());
   if (!status.ok()) return Status(status.code(), path + ": " + status.message());
   return Status::Ok();
 }
@@ -58,10 +58,10 @@ Status InProcessBackend::Overlay(int index, const std::string& bytes, ScoreResul
       const Heatmap heatmap,
       ComputeHeatmap(attention_.data() + AttentionCaptureSize(index, info.depth, info.num_tokens()),
                      geometry, options_.explain));
-  VIT_ASSIGN_OR_RETURN(result->overlay_png, preprocessing::RenderHeatmapOverlay(
-                                                reinterpret_cast<const uint8_t*>(bytes.data()),
-                                                bytes.size(), heatmap, info.preprocess,
-                                                options_.preprocess, options_.overlay));
+  VIT_ASSIGN_OR_RETURN(result->overlay_png,
+                       preprocessing::RenderHeatmapOverlay(
+                           reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), heatmap,
+                           info.preprocess, options_.preprocess, options_.overlay));
   return Status::Ok();
 }
 

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "model/inference_engine.h"
 #include "common/explanation.h"
+#include "model/inference_engine.h"
 #include "preprocessing/heatmap_overlay.h"
 #include "preprocessing/image_preprocessor.h"
 #include "score/scoring_backend.h"

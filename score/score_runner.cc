@@ -10,8 +10,8 @@
 #include <system_error>
 #include <thread>
 
-#include "score/file_selection.h"
 #include "score/explain_output.h"
+#include "score/file_selection.h"
 #include "score/grpc_backend.h"
 #include "score/in_process_backend.h"
 #include "score/output_files.h"

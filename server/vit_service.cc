@@ -130,7 +130,7 @@ void VitServiceImpl::StartExplain(CallSource source, const v1::ExplainRequest& r
   StartImageCall(
       std::move(source), request.model(), request.image(), std::move(owned_image),
       [requested_top_k, default_top_k, spec, want_overlay](const ModelInfo& info,
-                                                          InferenceRequest* inference) {
+                                                           InferenceRequest* inference) {
         if (!spec.ok()) return spec.status();
         StatusOr<int> top_k = ResolveTopK(requested_top_k, info, default_top_k);
         if (!top_k.ok()) return top_k.status();

@@ -37,8 +37,8 @@ Status FastEngine::Run(const float* tokens, int batch, float* logits, float* fea
   return RunChecked(tokens, batch, logits, features, AttentionCapture{});
 }
 
-Status FastEngine::RunWithAttention(const float* tokens, int batch, float* logits,
-                                    float* features, const AttentionCapture& capture) {
+Status FastEngine::RunWithAttention(const float* tokens, int batch, float* logits, float* features,
+                                    const AttentionCapture& capture) {
   VIT_RETURN_IF_ERROR(CheckCapture(capture, batch));
   return RunChecked(tokens, batch, logits, features, capture);
 }

@@ -57,11 +57,11 @@ TEST(AttentionRolloutTest, DiscardSparesColumnZeroWithAClassToken) {
 TEST(AttentionRolloutTest, AttentionMethodIsTheClassRowOfTheLastBlock) {
   // depth 2, class token + 2 patches (grid 1 x 2). Block 0 is ignored.
   const std::vector<float> attention = {
-      1, 0, 0, 0, 1, 0, 0, 0, 1,                 // block 0
-      0.2f, 0.3f, 0.5f, 0.1f, 0.1f, 0.8f, 0, 1, 0  // block 1
+      1,    0,    0,    0,    1,    0,    0, 0, 1,  // block 0
+      0.2f, 0.3f, 0.5f, 0.1f, 0.1f, 0.8f, 0, 1, 0   // block 1
   };
-  auto heatmap = ComputeHeatmap(attention.data(), Geometry(2, 1, true, 1, 2),
-                                Spec(ExplainMethod::kAttention));
+  auto heatmap =
+      ComputeHeatmap(attention.data(), Geometry(2, 1, true, 1, 2), Spec(ExplainMethod::kAttention));
   ASSERT_TRUE(heatmap.ok()) << heatmap.status().ToString();
   EXPECT_EQ(heatmap->grid_height, 1);
   EXPECT_EQ(heatmap->grid_width, 2);
@@ -78,8 +78,8 @@ TEST(AttentionRolloutTest, RolloutAddsTheResidualAndMultipliesLastBlockFirst) {
       0, 0, 1, 0, 0, 1, 0, 0, 1,  // block 0
       0, 1, 0, 0, 1, 0, 0, 1, 0,  // block 1
   };
-  auto heatmap = ComputeHeatmap(attention.data(), Geometry(2, 1, true, 1, 2),
-                                Spec(ExplainMethod::kRollout));
+  auto heatmap =
+      ComputeHeatmap(attention.data(), Geometry(2, 1, true, 1, 2), Spec(ExplainMethod::kRollout));
   ASSERT_TRUE(heatmap.ok()) << heatmap.status().ToString();
   ExpectValues(*heatmap, {0.5f, 1.0f});
 }
@@ -116,8 +116,8 @@ TEST(AttentionRolloutTest, RegisterTokensAreDroppedFromTheColumns) {
   attention[1] = 0.6f;
   attention[2] = 0.1f;
   attention[3] = 0.2f;
-  auto heatmap = ComputeHeatmap(attention.data(), Geometry(1, 2, true, 1, 2),
-                                Spec(ExplainMethod::kAttention));
+  auto heatmap =
+      ComputeHeatmap(attention.data(), Geometry(1, 2, true, 1, 2), Spec(ExplainMethod::kAttention));
   ASSERT_TRUE(heatmap.ok()) << heatmap.status().ToString();
   ExpectValues(*heatmap, {0.5f, 1.0f});
 }

@@ -37,8 +37,7 @@ StatusOr<std::vector<Heatmap>> EngineHeatmaps(InferenceEngine& engine,
   const ModelInfo& info = engine.info();
   const int t = info.num_tokens();
   std::vector<float> attention(AttentionCaptureSize(batch, info.depth, t));
-  AttentionCapture capture{std::vector<std::optional<HeadFusion>>(batch, fusion),
-                           attention.data()};
+  AttentionCapture capture{std::vector<std::optional<HeadFusion>>(batch, fusion), attention.data()};
   std::vector<float> logits(static_cast<size_t>(batch) * info.num_classes);
   VIT_RETURN_IF_ERROR(
       engine.RunWithAttention(tokens.data(), batch, logits.data(), nullptr, capture));

@@ -81,17 +81,18 @@ TEST_P(ExplainPrecision, HeatmapsFollowFp32) {
         const auto& g = (*got)[b].values;
         const double r = Correlation(w, g);
         worst = std::min(worst, r);
-        EXPECT_GE(r, kMinCorrelation) << HeadFusionName(fusion) << " discard " << discard
-                                      << " image " << b;
+        EXPECT_GE(r, kMinCorrelation)
+            << HeadFusionName(fusion) << " discard " << discard << " image " << b;
         const double hot = w[Hottest(g)];  // 1 when both pick the same patch
         coolest = std::min(coolest, hot);
-        EXPECT_GE(hot, kMinHotValue) << HeadFusionName(fusion) << " discard " << discard
-                                     << " image " << b;
+        EXPECT_GE(hot, kMinHotValue)
+            << HeadFusionName(fusion) << " discard " << discard << " image " << b;
       }
     }
   }
-  std::printf("  %s %s vs fp32: lowest correlation %.5f, lowest fp32 value at the hottest patch %.4f\n",
-              p.fixture.c_str(), p.dtype.c_str(), worst, coolest);
+  std::printf(
+      "  %s %s vs fp32: lowest correlation %.5f, lowest fp32 value at the hottest patch %.4f\n",
+      p.fixture.c_str(), p.dtype.c_str(), worst, coolest);
 }
 
 std::vector<Param> Params() {

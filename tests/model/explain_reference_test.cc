@@ -37,10 +37,10 @@ const nlohmann::json& Reference(const std::string& fixture) {
   auto it = cache.find(fixture);
   if (it != cache.end()) return it->second;
   const std::string out = folder / (fixture + ".json");
-  const testing::ProcessResult run = testing::RunProcess(
-      VIT_SYSTEM_PYTHON_BINARY,
-      {VIT_EXPLAIN_REFERENCE_SCRIPT, "--model", testing::FixturesDir() + "/" + fixture, "--out",
-       out, "--discard", "0.5"});
+  const testing::ProcessResult run =
+      testing::RunProcess(VIT_SYSTEM_PYTHON_BINARY, {VIT_EXPLAIN_REFERENCE_SCRIPT, "--model",
+                                                     testing::FixturesDir() + "/" + fixture,
+                                                     "--out", out, "--discard", "0.5"});
   nlohmann::json json;
   if (run.exit_code == 0) {
     std::ifstream in(out);
@@ -75,9 +75,8 @@ TEST_P(ExplainReference, HeatmapsMatchThePythonReference) {
   double worst = 0.0;
   int compared = 0;
   for (const auto& c : reference["cases"]) {
-    const std::string what = c["method"].get<std::string>() + " " +
-                             c["fusion"].get<std::string>() + " discard " +
-                             std::to_string(c["discard"].get<double>()) + " image " +
+    const std::string what = c["method"].get<std::string>() + " " + c["fusion"].get<std::string>() +
+                             " discard " + std::to_string(c["discard"].get<double>()) + " image " +
                              std::to_string(c["image"].get<int>());
     auto spec = ParseExplainSpec(c["method"], c["fusion"], c["discard"].get<float>());
     ASSERT_TRUE(spec.ok()) << spec.status().ToString();

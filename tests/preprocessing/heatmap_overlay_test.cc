@@ -42,8 +42,8 @@ TEST(HeatmapOverlayTest, PngHasTheUprightSizeAndHeatOnlyOverTheCrop) {
   // 64 wide x 96 tall. The crop (shorter side 64 -> 32, so 32 x 48, centre
   // 32 x 32) covers rows 16..79 of the upright image.
   const cv::Mat gray(64, 96, CV_8UC3, cv::Scalar(128, 128, 128));
-  const std::vector<uint8_t> png = testing::WithPngChunk(testing::Encode(gray, ".png"), "eXIf",
-                                                         testing::ExifWithOrientation(6));
+  const std::vector<uint8_t> png =
+      testing::WithPngChunk(testing::Encode(gray, ".png"), "eXIf", testing::ExifWithOrientation(6));
   auto overlay = RenderHeatmapOverlay(png.data(), png.size(), HotTopLeft(), SmallSpec(),
                                       PreprocessOptions{}, OverlayOptions{});
   ASSERT_TRUE(overlay.ok()) << overlay.status().ToString();
@@ -80,7 +80,8 @@ TEST(HeatmapOverlayTest, OpacityZeroLeavesTheImageAndTurboRenders) {
 }
 
 TEST(HeatmapOverlayTest, RealJpegKeepsItsSize) {
-  const std::vector<uint8_t> jpeg = testing::ReadBytes(vit::testing::TestImagesDir() + "/baboon.jpg");
+  const std::vector<uint8_t> jpeg =
+      testing::ReadBytes(vit::testing::TestImagesDir() + "/baboon.jpg");
   ASSERT_FALSE(jpeg.empty());
   const cv::Mat original = cv::imdecode(jpeg, cv::IMREAD_COLOR);
   auto overlay = RenderHeatmapOverlay(jpeg.data(), jpeg.size(), HotTopLeft(), SmallSpec(),
@@ -94,10 +95,9 @@ TEST(HeatmapOverlayTest, BadInputIsAnErrorNotACrash) {
   const std::vector<uint8_t> png = testing::Encode(cv::Mat(8, 8, CV_8UC3, cv::Scalar(1)), ".png");
   Heatmap short_map = HotTopLeft();
   short_map.values.pop_back();
-  EXPECT_EQ(RenderHeatmapOverlay(png.data(), png.size(), short_map, SmallSpec(), {}, {})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      RenderHeatmapOverlay(png.data(), png.size(), short_map, SmallSpec(), {}, {}).status().code(),
+      StatusCode::kInvalidArgument);
   const std::string junk = "not an image";
   EXPECT_FALSE(RenderHeatmapOverlay(reinterpret_cast<const uint8_t*>(junk.data()), junk.size(),
                                     HotTopLeft(), SmallSpec(), {}, {})

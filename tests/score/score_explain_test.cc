@@ -58,9 +58,8 @@ TEST(ScoreExplainTest, InProcessAndServerWriteTheSameOverlaysAndRows) {
   TempFolder dir("score-explain");
   const std::string root = MakeImages(dir);
   const ProcessResult local =
-      RunProcess(VIT_SCORE_BINARY, {root, "-o", dir / "local.csv", "--model", ModelDir(),
-                                    "--dtype", "fp32", "--no-progress", "--explain-dir",
-                                    dir / "local"});
+      RunProcess(VIT_SCORE_BINARY, {root, "-o", dir / "local.csv", "--model", ModelDir(), "--dtype",
+                                    "fp32", "--no-progress", "--explain-dir", dir / "local"});
   EXPECT_EQ(local.exit_code, 2) << "one file fails: " << local.output;
   ExpectOverlays(dir / "local", root);
 

@@ -35,8 +35,8 @@ class ClientExplainTest : public ::testing::Test {
   static void SetUpTestSuite() {
     server_ = new ServerProcess;
     const std::string model = vit::testing::FixturesDir() + "/timm_vit_tiny_patch16_224";
-    ASSERT_TRUE(server_->StartServing(VIT_SERVER_BINARY,
-                                      {"--model", model, "--max-batch-size", "4"}))
+    ASSERT_TRUE(
+        server_->StartServing(VIT_SERVER_BINARY, {"--model", model, "--max-batch-size", "4"}))
         << server_->output();
   }
   static void TearDownTestSuite() {
@@ -52,8 +52,9 @@ TEST_F(ClientExplainTest, WritesOneOverlayPerImageAtItsOwnSize) {
   const std::string images = vit::testing::TestImagesDir();
   const std::vector<std::string> files = {images + "/baboon.jpg", images + "/astronaut.png"};
   const std::string dir = out / "overlays";  // created by the client
-  std::vector<std::string> args = {"--server", server_->address(), "explain", "--out", dir,
-                                   "--head-fusion", "max", "--discard-ratio", "0.5"};
+  std::vector<std::string> args = {"--server", server_->address(), "explain", "--out",
+                                   dir,        "--head-fusion",    "max",     "--discard-ratio",
+                                   "0.5"};
   args.insert(args.end(), files.begin(), files.end());
   const ProcessResult run = Client(args);
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -72,8 +73,8 @@ TEST_F(ClientExplainTest, BadInputsAreClearErrors) {
   vit::testing::TempFolder out("client-explain-bad");
   const std::string good = vit::testing::TestImagesDir() + "/baboon.jpg";
   const std::string bad = vit::testing::TestImagesDir() + "/truncated.jpg";
-  ProcessResult run = Client({"--server", server_->address(), "explain", "--out", out.path(),
-                              good, bad});
+  ProcessResult run =
+      Client({"--server", server_->address(), "explain", "--out", out.path(), good, bad});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("truncated.jpg: error 3"), std::string::npos) << run.output;
   EXPECT_TRUE(fs::exists(out / "baboon.explain.png"));

@@ -100,8 +100,8 @@ TEST(ExplainPipelineTest, MixedBatchCompletesEachOnceAndClassifyIsUnchanged) {
   std::multiset<HeadFusion> fusions;
   for (const auto& fusion : captured[0])
     if (fusion.has_value()) fusions.insert(*fusion);
-  EXPECT_EQ(fusions, (std::multiset<HeadFusion>{HeadFusion::kMax, HeadFusion::kMax,
-                                                HeadFusion::kMean}))
+  EXPECT_EQ(fusions,
+            (std::multiset<HeadFusion>{HeadFusion::kMax, HeadFusion::kMax, HeadFusion::kMean}))
       << "requests 0 and 4 asked for max, 3 for mean";
   for (int i = 0; i < 8; ++i) {
     SCOPED_TRACE(i);

@@ -69,8 +69,7 @@ CLI::App* AddExplain(CLI::App* app, ClientArguments* a) {
                    "Share of each block's smallest attention entries set to 0, in [0, 1)")
       ->check(CLI::Range(0.0f, 0.999999f))
       ->capture_default_str();
-  explain
-      ->add_option("--top-k", o.top_k, "Predictions asked for; 0 = the server's default")
+  explain->add_option("--top-k", o.top_k, "Predictions asked for; 0 = the server's default")
       ->capture_default_str();
   return explain;
 }
@@ -140,7 +139,8 @@ ClientCommands AddClientCommands(CLI::App* app, ClientArguments* arguments) {
   commands.info = AddInfo(app, arguments);
   commands.load = AddLoad(app, arguments);
   commands.server = app->get_option("--server");
-  for (CLI::App* command : {commands.classify, commands.explain, commands.health, commands.info, commands.load})
+  for (CLI::App* command :
+       {commands.classify, commands.explain, commands.health, commands.info, commands.load})
     command->footer(kConnectionFooter);
   return commands;
 }

@@ -77,8 +77,8 @@ int RunExplain(const rpc::ConnectionOptions& connection, const FrontDoorOptions&
   std::error_code ec;
   fs::create_directories(options.out_dir, ec);
   if (ec || !fs::is_directory(options.out_dir)) {
-    std::cerr << "--out " << options.out_dir << " is not a folder that can be written: "
-              << ec.message() << "\n";
+    std::cerr << "--out " << options.out_dir
+              << " is not a folder that can be written: " << ec.message() << "\n";
     return 1;
   }
   v1::ExplainRequest base;
