@@ -101,6 +101,18 @@ void AddServerFlags(CLI::App* app, ServerOptions* o) {
                   "Deprecated: the earlier name of --max-image-bytes")
       ->envname("VIT_MAX_MESSAGE_BYTES")
       ->group("");
+  AddFlag(app, "--overlay-opacity", o->overlay.opacity, "VIT_OVERLAY_OPACITY",
+          "Explain overlays: weight of the colour-mapped heat map over the image, in [0, 1]");
+  app->add_option_function<std::string>(
+         "--overlay-color-map",
+         [o](const std::string& name) {
+           o->overlay.color_map =
+               name == "turbo" ? preprocessing::ColorMap::kTurbo : preprocessing::ColorMap::kJet;
+         },
+         "Explain overlays: OpenCV colour map, jet or turbo")
+      ->check(CLI::IsMember({"jet", "turbo"}))
+      ->envname("VIT_OVERLAY_COLOR_MAP")
+      ->default_str("jet");
   AddPipelineFlags(app, &o->pipeline);
   AddServiceFlags(app, &o->service);
   AddListenFlags(app, &o->listen);
@@ -126,6 +138,10 @@ Status ValidateServerOptions(const ServerOptions& o) {
   if (image_bytes < 1 || image_bytes > (int64_t{1} << 30))
     return bad("--max-image-bytes", "in [1, 1 GiB]", image_bytes);
   if (o.preprocess.max_pixels < 1) return bad("--max-pixels", ">= 1", o.preprocess.max_pixels);
+  if (!(o.overlay.opacity >= 0.0 && o.overlay.opacity <= 1.0)) {
+    return InvalidArgumentError("--overlay-opacity must be in [0, 1]; got " +
+                                std::to_string(o.overlay.opacity));
+  }
   const ServiceOptions& service = o.service;
   if (service.default_top_k < 1) return bad("--default-top-k", ">= 1", service.default_top_k);
   if (service.max_stream_in_flight < 1)

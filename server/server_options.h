@@ -7,6 +7,7 @@
 
 #include "common/status.h"
 #include "model/inference_engine.h"
+#include "preprocessing/heatmap_overlay.h"
 #include "preprocessing/image_preprocessor.h"
 #include "server/inference_pipeline.h"
 #include "server/vit_service.h"
@@ -75,6 +76,8 @@ struct ServerOptions {
   EngineOptions engine;
   /// Image limits (max_image_bytes also sizes the gRPC receive limit).
   preprocessing::PreprocessOptions preprocess;
+  /// How Explain overlays are drawn (--overlay-opacity, --overlay-color-map).
+  preprocessing::OverlayOptions overlay;
   PipelineOptions pipeline;
   /// Per-request limits and defaults; auth_token is filled from `security`.
   ServiceOptions service;

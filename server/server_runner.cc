@@ -60,8 +60,9 @@ struct ServedModel {
 
 Status LoadModel(const ServerOptions& options, Metrics* metrics, ServedModel* model) {
   VIT_ASSIGN_OR_RETURN(model->backend, LoadEngineBackend(options.model_dir, options.engine));
-  VIT_ASSIGN_OR_RETURN(model->preprocessor, MakeImagePreprocessor(model->backend->info().preprocess,
-                                                                  options.preprocess));
+  VIT_ASSIGN_OR_RETURN(model->preprocessor,
+                       MakeImagePreprocessor(model->backend->info().preprocess, options.preprocess,
+                                             options.overlay));
   VIT_ASSIGN_OR_RETURN(model->pipeline,
                        InferencePipeline::Create(options.pipeline, model->backend.get(),
                                                  model->preprocessor.get(), metrics));

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <ostream>
 #include <string>
 
 #include "model/engine_common.h"
@@ -49,6 +50,9 @@ struct Param {
   std::string fixture;
   std::string dtype;
 };
+
+// For ctest's names: "FIXTURE/DTYPE" instead of the bytes.
+void PrintTo(const Param& param, std::ostream* os) { *os << param.fixture << "/" << param.dtype; }
 
 class ExplainPrecision : public ::testing::TestWithParam<Param> {};
 

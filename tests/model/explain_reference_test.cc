@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <ostream>
 #include <string>
 
 #include "model/inference_engine.h"
@@ -55,6 +56,9 @@ struct Param {
   std::string fixture;
   std::string backend;
 };
+
+// For ctest's names: "FIXTURE/BACKEND" instead of the bytes.
+void PrintTo(const Param& param, std::ostream* os) { *os << param.fixture << "/" << param.backend; }
 
 class ExplainReference : public ::testing::TestWithParam<Param> {};
 
