@@ -6,10 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/model_info.h"
 #include "common/status.h"
 #include "server/inference_pipeline.h"
+#include "server/model_control.h"
 #include "vit/v1/vit.pb.h"
 
 namespace vit::server {
@@ -28,5 +30,9 @@ void FillTimings(const InferenceResult& result, v1::Timings* timings);
 void FillClassifyResponse(const ModelInfo& info, const InferenceResult& result,
                           v1::ClassifyResponse* response);
 void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::ModelInfo* out);
+/// The index rows (sorted by name, then version) grouped per model;
+/// `default_model` marks its model and goes into default_model.
+void FillListModels(const std::vector<ModelIndexEntry>& entries, const std::string& default_model,
+                    v1::ListModelsResponse* out);
 
 }  // namespace vit::server

@@ -151,6 +151,9 @@ void Drain(const ShutdownOptions& options, int signal_number, grpc::Server* serv
   drain.wait();
   shutdown.wait();
   http_shutdown.wait();
+  // Both front doors are closed: answer control calls still queued, wait for
+  // a load or unload still running, before the repository goes away.
+  service->StopModelControl();
   spdlog::info("drained in {} ms: {} request(s) answered during shutdown, {} unanswered{}",
                MillisecondsSince(start), service->answered() - answered_before,
                service->in_flight(),
@@ -229,6 +232,11 @@ int RunServer(const ServerOptions& options) {
   ServiceOptions service_options = options.service;
   service_options.auth_token = *auth_token;
   ServingContext serving(service_options, &metrics);
+  // The model repository's control (issue 15) plugs in here, declared
+  // before `serving` so that it outlives the control threads:
+  //   serving.SetModelControl(&model_manager);
+  // Without it the control calls answer FAILED_PRECONDITION "no model
+  // repository".
   VitServiceImpl service(&serving);
   oip::GrpcInferenceServiceImpl oip_service(&serving);
   metrics.SetInFlightFn(

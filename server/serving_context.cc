@@ -72,6 +72,21 @@ Status ServingContext::OpenStream(const char* protocol, const char* method,
                                 " streaming calls open (--max-streams); retry later");
 }
 
+void ServingContext::RecordControl(const ControlCallRecord& call) {
+  if (metrics_ != nullptr) metrics_->CountRequest(call.protocol, call.method, call.status.code());
+  const std::string model = call.model.empty() ? "" : " model=" + call.model;
+  if (call.status.ok() && call.model.empty()) {  // the index calls: often polled
+    spdlog::debug("{} {} peer={} status=OK elapsed_ms={}", call.protocol, call.method, call.peer,
+                  call.elapsed_ms);
+  } else if (call.status.ok()) {
+    spdlog::info("{} {} peer={}{} status=OK elapsed_ms={}", call.protocol, call.method, call.peer,
+                 model, call.elapsed_ms);
+  } else {
+    spdlog::warn("{} {} peer={}{} elapsed_ms={} status={}", call.protocol, call.method, call.peer,
+                 model, call.elapsed_ms, call.status.ToString());
+  }
+}
+
 void ServingContext::RecordUnauthenticated(const char* protocol, const char* method,
                                            const std::string& peer, const std::string& message) {
   if (metrics_ != nullptr) metrics_->CountRequest(protocol, method, "UNAUTHENTICATED");

@@ -15,6 +15,8 @@
 #include "server/bearer_token_auth.h"
 #include "server/inference_pipeline.h"
 #include "server/metrics.h"
+#include "server/model_control.h"
+#include "server/model_control_runner.h"
 #include "server/service_options.h"
 
 namespace vit::server {
@@ -35,6 +37,19 @@ struct CallRecord {
   const InferenceResult* result = nullptr;
 };
 
+/// One finished model control call (RepositoryIndex, RepositoryModelLoad,
+/// RepositoryModelUnload, ListModels), for RecordControl().
+struct ControlCallRecord {
+  const char* protocol = "oip-grpc";
+  const char* method = "";
+  std::string peer;
+  /// The model loaded or unloaded; "" for the index calls.
+  std::string model;
+  Status status;
+  /// From the call's arrival to its answer.
+  int64_t elapsed_ms = 0;
+};
+
 class ServingContext {
  public:
   /// `metrics` may be null.
@@ -51,6 +66,20 @@ class ServingContext {
   void SetShuttingDown() { shutting_down_.store(true); }
   /// Serving and not shutting down: what readiness checks report.
   bool ready() const { return pipeline() != nullptr && !shutting_down_.load(); }
+
+  /// The model repository's control (model_control.h) the control calls
+  /// use; null (the default) = no repository: they answer
+  /// FAILED_PRECONDITION "no model repository". Set once, before serving;
+  /// `control` must outlive StopModelControl().
+  void SetModelControl(ModelControl* control) { control_runner_.SetControl(control); }
+  /// Runs the control calls off the front doors' threads.
+  ModelControlRunner& model_control() { return control_runner_; }
+  /// Answers queued control calls UNAVAILABLE, waits for running ones and
+  /// joins the control threads; before the ModelControl is destroyed.
+  void StopModelControl() { control_runner_.Stop(); }
+  /// Counts and logs one answered control call (no Enter(): control calls
+  /// are not requests in flight and are answered before a model is served).
+  void RecordControl(const ControlCallRecord& call);
 
   const ServiceOptions& options() const { return options_; }
   const BearerTokenAuth& auth() const { return auth_; }
@@ -92,6 +121,7 @@ class ServingContext {
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> answered_{0};
   std::atomic<int64_t> open_streams_{0};
+  ModelControlRunner control_runner_;
 };
 
 }  // namespace vit::server

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -174,6 +175,33 @@ grpc::ServerUnaryReactor* VitServiceImpl::GetModelInfo(grpc::CallbackServerConte
   Status status =
       pipeline == nullptr ? NotServing() : CheckModelName(request->model(), pipeline->model_info());
   if (status.ok()) FillModelInfo(pipeline->model_info(), pipeline->options(), response);
+  reactor->Finish(rpc::ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* VitServiceImpl::ListModels(grpc::CallbackServerContext* context,
+                                                     const v1::ListModelsRequest* request,
+                                                     v1::ListModelsResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status status = Authenticate("ListModels", *context); !status.ok()) {
+    reactor->Finish(status);
+    return reactor;
+  }
+  ModelControlRunner& control = serving_->model_control();
+  StatusOr<std::vector<ModelIndexEntry>> index = control.Index(request->ready_only());
+  StatusOr<std::string> default_model = control.DefaultModel();
+  Status status = !index.ok() ? index.status() : default_model.status();
+  if (status.ok()) FillListModels(*index, *default_model, response);
+  ControlCallRecord record;
+  record.protocol = "vit";
+  record.method = "ListModels";
+  record.peer = context->peer();
+  record.status = status;
+  record.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+  serving_->RecordControl(record);
   reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }

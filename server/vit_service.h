@@ -44,6 +44,11 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
   grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
                                          const v1::GetModelInfoRequest* request,
                                          v1::ModelInfo* response) override;
+  /// The repository's index grouped per model (ModelControlRunner::Index);
+  /// answers at once.
+  grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
+                                       const v1::ListModelsRequest* request,
+                                       v1::ListModelsResponse* response) override;
 
   /// Where a Classify or Embed call came from, for limits, metrics and logs.
   struct CallSource {

@@ -64,6 +64,23 @@ Route MatchModel(const std::vector<std::string_view>& s) {
   return route;
 }
 
+// segments after "/v2/repository": index | models/{m}/load | models/{m}/unload
+Route MatchRepository(const std::vector<std::string_view>& s) {
+  if (s.size() == 3 && s[2] == "index")
+    return Make(Endpoint::kRepositoryIndex, "POST", "RepositoryIndex", "oip-http");
+  if (s.size() != 5 || s[2] != "models" || s[3].empty()) return Route();
+  Route route;
+  if (s[4] == "load") {
+    route = Make(Endpoint::kRepositoryLoad, "POST", "RepositoryModelLoad", "oip-http");
+  } else if (s[4] == "unload") {
+    route = Make(Endpoint::kRepositoryUnload, "POST", "RepositoryModelUnload", "oip-http");
+  } else {
+    return Route();
+  }
+  route.model = std::string(s[3]);
+  return route;
+}
+
 }  // namespace
 
 Route MatchRoute(std::string_view path) {
@@ -79,6 +96,7 @@ Route MatchRoute(std::string_view path) {
       return route;
     }
     if (s.size() >= 3 && s[1] == "models") return MatchModel(s);
+    if (s.size() >= 3 && s[1] == "repository") return MatchRepository(s);
     return Route();
   }
   if (s[0] == "v1" && s.size() == 2) {

@@ -18,6 +18,9 @@ enum class Endpoint {
   kModelConfig,     // GET .../config
   kModelStats,      // GET .../stats; GET /v2/models/stats (every model)
   kModelInfer,      // POST .../infer
+  kRepositoryIndex,   // POST /v2/repository/index
+  kRepositoryLoad,    // POST /v2/repository/models/{m}/load
+  kRepositoryUnload,  // POST /v2/repository/models/{m}/unload
   kClassify,        // POST /v1/classify
   kEmbed,           // POST /v1/embed
   kModelInfo,       // GET /v1/models/{m}

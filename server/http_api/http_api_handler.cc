@@ -8,7 +8,10 @@
 namespace vit::server::http_api {
 
 HttpApiHandler::HttpApiHandler(VitServiceImpl* service, InferRequestLimits limits)
-    : serving_(service->serving()), oip_(service->serving(), limits), v1_(service) {}
+    : serving_(service->serving()),
+      oip_(service->serving(), limits),
+      repository_(service->serving()),
+      v1_(service) {}
 
 void HttpApiHandler::Handle(std::shared_ptr<const http::HttpRequest> request,
                             http::HttpReply reply) {
@@ -36,7 +39,14 @@ void HttpApiHandler::Handle(std::shared_ptr<const http::HttpRequest> request,
   if (route.protocol == std::string_view("http")) {
     return v1_.Handle(route, std::move(request), std::move(reply));
   }
-  oip_.Handle(route, std::move(request), std::move(reply));
+  switch (route.endpoint) {
+    case Endpoint::kRepositoryIndex:
+    case Endpoint::kRepositoryLoad:
+    case Endpoint::kRepositoryUnload:
+      return repository_.Handle(route, std::move(request), std::move(reply));
+    default:
+      return oip_.Handle(route, std::move(request), std::move(reply));
+  }
 }
 
 }  // namespace vit::server::http_api

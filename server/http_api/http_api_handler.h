@@ -8,6 +8,7 @@
 
 #include "server/http/http_handler.h"
 #include "server/http_api/oip_endpoints.h"
+#include "server/http_api/repository_endpoints.h"
 #include "server/http_api/v1_endpoints.h"
 #include "server/serving_context.h"
 #include "server/vit_service.h"
@@ -25,6 +26,7 @@ class HttpApiHandler final : public http::HttpHandler {
  private:
   ServingContext* const serving_;
   OipEndpoints oip_;
+  RepositoryEndpoints repository_;
   V1Endpoints v1_;
 };
 
