@@ -57,7 +57,8 @@ void ModelControlRunner::Run(const char* what, const std::string& name,
                              Status (ModelControl::*action)(const std::string&), Done done) {
   ModelControl* control = control_.load();
   if (control == nullptr) return done(NoModelRepositoryError());
-  if (name.empty()) return done(InvalidArgumentError(std::string(what) + ": the model name is empty"));
+  if (name.empty())
+    return done(InvalidArgumentError(std::string(what) + ": the model name is empty"));
   WorkerPool* pool = Pool();
   if (pool == nullptr) return done(ShuttingDown(what, name));
   // `done` moves into the job only when it is queued; on refusal it stays here.

@@ -62,8 +62,8 @@ class ModelControlRunner {
 
  private:
   // Checks, then queues `action` (Load or Unload of the control) for `name`.
-  void Run(const char* what, const std::string& name, Status (ModelControl::*action)(const std::string&),
-           Done done);
+  void Run(const char* what, const std::string& name,
+           Status (ModelControl::*action)(const std::string&), Done done);
   // The pool, started at the first Load or Unload; null after Stop().
   WorkerPool* Pool();
 

@@ -10,20 +10,20 @@ namespace vit::server::http_api {
 
 enum class Endpoint {
   kUnknown,
-  kServerLive,      // GET /v2/health/live
-  kServerReady,     // GET /v2/health/ready
-  kServerMetadata,  // GET /v2
-  kModelMetadata,   // GET /v2/models/{m}[/versions/{v}]
-  kModelReady,      // GET .../ready
-  kModelConfig,     // GET .../config
-  kModelStats,      // GET .../stats; GET /v2/models/stats (every model)
-  kModelInfer,      // POST .../infer
+  kServerLive,        // GET /v2/health/live
+  kServerReady,       // GET /v2/health/ready
+  kServerMetadata,    // GET /v2
+  kModelMetadata,     // GET /v2/models/{m}[/versions/{v}]
+  kModelReady,        // GET .../ready
+  kModelConfig,       // GET .../config
+  kModelStats,        // GET .../stats; GET /v2/models/stats (every model)
+  kModelInfer,        // POST .../infer
   kRepositoryIndex,   // POST /v2/repository/index
   kRepositoryLoad,    // POST /v2/repository/models/{m}/load
   kRepositoryUnload,  // POST /v2/repository/models/{m}/unload
-  kClassify,        // POST /v1/classify
-  kEmbed,           // POST /v1/embed
-  kModelInfo,       // GET /v1/models/{m}
+  kClassify,          // POST /v1/classify
+  kEmbed,             // POST /v1/embed
+  kModelInfo,         // GET /v1/models/{m}
 };
 
 struct Route {

@@ -18,7 +18,8 @@ StatusOr<nlohmann::json> ParseObject(std::string_view body, const char* what) {
   }
   if (IsBlank(body)) return nlohmann::json::object();
   nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return InvalidArgumentError(std::string(what) + ": the body is not JSON");
+  if (json.is_discarded())
+    return InvalidArgumentError(std::string(what) + ": the body is not JSON");
   if (!json.is_object())
     return InvalidArgumentError(std::string(what) + ": the body must be a JSON object");
   return json;
@@ -44,8 +45,7 @@ StatusOr<std::vector<std::string>> ParseControlParameters(std::string_view body)
   std::vector<std::string> names;
   for (const auto& [key, value] : json.items()) {
     if (key != "parameters") {
-      return InvalidArgumentError("model control: unknown key '" + key +
-                                  "'; only \"parameters\"");
+      return InvalidArgumentError("model control: unknown key '" + key + "'; only \"parameters\"");
     }
     if (!value.is_object())
       return InvalidArgumentError("model control: \"parameters\" must be a JSON object");

@@ -36,11 +36,10 @@ void RepositoryEndpoints::Handle(const Route& route,
   ServingContext* serving = serving_;
   // Counts, logs and replies; the one way out of every path below.
   auto finish = [serving, record, start, reply = std::move(reply)](const Status& status,
-                                                                    std::string body) mutable {
+                                                                   std::string body) mutable {
     record.status = status;
-    record.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            SteadyClock::now() - start)
-                            .count();
+    record.elapsed_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
     serving->RecordControl(record);
     reply(Answer(status, std::move(body)));
   };
@@ -56,7 +55,8 @@ void RepositoryEndpoints::Handle(const Route& route,
   const oip::RepositoryCall call = load ? oip::RepositoryCall::kLoad : oip::RepositoryCall::kUnload;
   StatusOr<std::vector<std::string>> parameters = ParseControlParameters(request->body);
   Status checked = parameters.status();
-  if (checked.ok()) checked = oip::CheckRepositoryRequest(call, /*repository_name=*/"", *parameters);
+  if (checked.ok())
+    checked = oip::CheckRepositoryRequest(call, /*repository_name=*/"", *parameters);
   if (!checked.ok()) return finish(checked, "");
   auto done = [finish = std::move(finish)](const Status& status) mutable { finish(status, ""); };
   if (load) {

@@ -3,8 +3,8 @@
 // ModelControlRunner. Load and unload return their reactor at once and
 // finish it from a control thread.
 #include <chrono>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rpc/status_mapping.h"
@@ -102,7 +102,8 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::StartModelControl(
   // Copies: the control thread answers after the handler returned.
   const std::string peer = context->peer();
   const std::string model = request.model_name();
-  Status checked = CheckRepositoryRequest(call, request.repository_name(), Keys(request.parameters()));
+  Status checked =
+      CheckRepositoryRequest(call, request.repository_name(), Keys(request.parameters()));
   if (!checked.ok()) {
     Answer(serving_, call, peer, model, start, checked, reactor);
     return reactor;

@@ -62,8 +62,7 @@ TEST_P(ClientModelsTest, ListPrintsATableOfEveryVersion) {
   EXPECT_NE(run.output.find("unloaded"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("beta"), std::string::npos) << run.output;
   // vit.v1 says which is the default; the OIP index does not.
-  EXPECT_NE(run.output.find(protocol() == "vit" ? "model" : "-"), std::string::npos)
-      << run.output;
+  EXPECT_NE(run.output.find(protocol() == "vit" ? "model" : "-"), std::string::npos) << run.output;
   EXPECT_EQ(server_->control().calls(), (std::vector<std::string>{"index:all"}));
 }
 
@@ -118,9 +117,10 @@ TEST_P(ClientModelsTest, ServerErrorsExitTwoWithTheServersMessage) {
 }
 
 TEST_P(ClientModelsTest, AMissingOrExtraNameIsAUsageError) {
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"models", "load"}, {"models", "list", "alpha"},
-        {"models", "unload", "alpha", "--ready"}, {"models", "rename", "alpha"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"models", "load"},
+                                               {"models", "list", "alpha"},
+                                               {"models", "unload", "alpha", "--ready"},
+                                               {"models", "rename", "alpha"}}) {
     const ProcessResult run = Client(args);
     EXPECT_EQ(run.exit_code, 1) << args[1] << "\n" << run.output << run.errors;
   }

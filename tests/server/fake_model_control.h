@@ -84,7 +84,7 @@ class FakeModelControl final : public ModelControl {
     return NotFoundError("model '" + name + "' is not in the model repository");
   }
 
-  mutable std::mutex mu_;  // guards every member below
+  mutable std::mutex mu_;       // guards every member below
   std::condition_variable cv_;  // signalled on Release() and when a call starts
   std::vector<ModelIndexEntry> index_;
   std::string default_model_;

@@ -379,10 +379,9 @@ TEST(ApiRouteTest, RepositoryPaths) {
   const Route unload = MatchRoute("/v2/repository/models/vit-b16/unload/");
   EXPECT_EQ(unload.endpoint, Endpoint::kRepositoryUnload);
   EXPECT_STREQ(unload.protocol, "oip-http");
-  for (const char* unknown :
-       {"/v2/repository", "/v2/repository/models", "/v2/repository/models/m",
-        "/v2/repository/models//load", "/v2/repository/models/m/reload",
-        "/v2/repository/index/x", "/v2/repository/models/m/load/x"}) {
+  for (const char* unknown : {"/v2/repository", "/v2/repository/models", "/v2/repository/models/m",
+                              "/v2/repository/models//load", "/v2/repository/models/m/reload",
+                              "/v2/repository/index/x", "/v2/repository/models/m/load/x"}) {
     EXPECT_EQ(MatchRoute(unknown).endpoint, Endpoint::kUnknown) << unknown;
   }
 }
@@ -397,8 +396,8 @@ TEST(RepositoryDocumentsTest, IndexRequestAndAnswer) {
   EXPECT_EQ(ParseIndexRequest(std::string(kMaxRepositoryBodyBytes + 1, ' ')).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(RepositoryIndexJson({}), "[]");
-  const nlohmann::json index = nlohmann::json::parse(
-      RepositoryIndexJson({{"m", "2", "READY", "", true}, {"m", "3", "UNAVAILABLE", "bad", false}}));
+  const nlohmann::json index = nlohmann::json::parse(RepositoryIndexJson(
+      {{"m", "2", "READY", "", true}, {"m", "3", "UNAVAILABLE", "bad", false}}));
   EXPECT_EQ(index, nlohmann::json::parse(R"([{"name": "m", "version": "2", "state": "READY",
       "reason": ""}, {"name": "m", "version": "3", "state": "UNAVAILABLE", "reason": "bad"}])"));
 }

@@ -336,8 +336,8 @@ TEST(FrontDoorTest, HttpStatusesMapToGrpcCodes) {
 }
 
 TEST(ModelRowsTest, HttpIndexWithTritonsOptionalFields) {
-  StatusOr<std::vector<ModelRow>> rows = RowsFromIndexJson(
-      R"([{"name": "a", "version": "1", "state": "READY"}, {"name": "b"}])");
+  StatusOr<std::vector<ModelRow>> rows =
+      RowsFromIndexJson(R"([{"name": "a", "version": "1", "state": "READY"}, {"name": "b"}])");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[0].state, "READY");

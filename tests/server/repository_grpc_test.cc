@@ -84,9 +84,9 @@ TEST_F(RepositoryGrpcTest, LoadAndUnloadReachTheRepository) {
   EXPECT_EQ(server_->control().calls(), (std::vector<std::string>{"load:alpha", "unload:beta"}));
   const std::string metrics = server_->metrics().RenderPrometheus();
   for (const char* method : {"RepositoryModelLoad", "RepositoryModelUnload"}) {
-    EXPECT_NE(metrics.find(std::string("protocol=\"oip-grpc\",method=\"") + method +
-                           "\",code=\"OK\"} 1"),
-              std::string::npos)
+    EXPECT_NE(
+        metrics.find(std::string("protocol=\"oip-grpc\",method=\"") + method + "\",code=\"OK\"} 1"),
+        std::string::npos)
         << method << "\n"
         << metrics;
   }

@@ -3,8 +3,8 @@
 // load|unload: shapes of the answers, bodies, codes and messages of errors,
 // the bearer token, a server without a repository, and other requests
 // answered while loads block (the HTTP server has one I/O thread here).
-#include <httplib.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <chrono>
@@ -71,7 +71,8 @@ TEST_F(RepositoryHttpTest, IndexIsTritonsArrayWithOrWithoutABody) {
 
 TEST_F(RepositoryHttpTest, LoadAndUnloadAnswer200WithAnEmptyBody) {
   Start();
-  for (const char* path : {"/v2/repository/models/alpha/load", "/v2/repository/models/beta/unload"}) {
+  for (const char* path :
+       {"/v2/repository/models/alpha/load", "/v2/repository/models/beta/unload"}) {
     httplib::Result result = Post(path);
     ASSERT_TRUE(result) << path;
     EXPECT_EQ(result->status, 200) << path << " " << result->body;

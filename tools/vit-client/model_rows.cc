@@ -60,9 +60,10 @@ StatusOr<std::vector<ModelRow>> RowsFromIndexJson(std::string_view body) {
     if (!entry.is_object() || !ReadString(entry, "name", &row.name) ||
         !ReadString(entry, "version", &row.version) || !ReadString(entry, "state", &row.state) ||
         !ReadString(entry, "reason", &row.reason) || row.name.empty()) {
-      return DataLossError("a repository index entry is not {\"name\", \"version\", \"state\", "
-                           "\"reason\"} strings: " +
-                           entry.dump());
+      return DataLossError(
+          "a repository index entry is not {\"name\", \"version\", \"state\", "
+          "\"reason\"} strings: " +
+          entry.dump());
     }
     rows.push_back(std::move(row));
   }

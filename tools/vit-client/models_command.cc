@@ -15,7 +15,8 @@ namespace {
 // Missing or extra NAME; "" when the arguments fit the action.
 std::string UsageError(const ModelsOptions& options) {
   if (options.action == "list") {
-    return options.name.empty() ? "" : "models list takes no model name (got '" + options.name + "')";
+    return options.name.empty() ? ""
+                                : "models list takes no model name (got '" + options.name + "')";
   }
   if (options.action != "load" && options.action != "unload" && options.action != "reload")
     return "models: unknown action '" + options.action + "'; use list, load, unload or reload";
@@ -52,9 +53,9 @@ int RunControl(FrontDoor* door, const ModelsOptions& options) {
     return 2;
   }
   if (options.json) {
-    std::cout << nlohmann::json{{"model", options.name}, {"action", options.action}, {"ok", true}}
-                     .dump()
-              << "\n";
+    std::cout
+        << nlohmann::json{{"model", options.name}, {"action", options.action}, {"ok", true}}.dump()
+        << "\n";
   } else {
     const char* done = unload ? "unloaded" : options.action == "reload" ? "reloaded" : "loaded";
     std::cout << options.name << " " << done << "\n";

@@ -88,7 +88,8 @@ grpc::Status OipHttpFrontDoor::Get(const std::string& path, std::string* body, b
 grpc::Status OipHttpFrontDoor::PostJson(const std::string& path, const std::string& json,
                                         std::string* body) {
   const auto start = SteadyClock::now();
-  httplib::Result result = client_->Post(path, RequestHeaders(connection_), json, "application/json");
+  httplib::Result result =
+      client_->Post(path, RequestHeaders(connection_), json, "application/json");
   if (!result)
     return TransportError(result, "POST " + base_url_ + path, start, connection_.timeout_ms);
   *body = std::move(result->body);
@@ -196,8 +197,8 @@ grpc::Status OipHttpFrontDoor::DiscoverModel(std::string* name) {
 
 grpc::Status OipHttpFrontDoor::ListModels(bool ready_only, std::vector<ModelRow>* rows) {
   std::string body;
-  grpc::Status status = PostJson("/v2/repository/index",
-                                 ready_only ? R"({"ready": true})" : "{}", &body);
+  grpc::Status status =
+      PostJson("/v2/repository/index", ready_only ? R"({"ready": true})" : "{}", &body);
   if (!status.ok()) return status;
   StatusOr<std::vector<ModelRow>> parsed = RowsFromIndexJson(body);
   if (!parsed.ok()) return rpc::ToGrpcStatus(parsed.status());
