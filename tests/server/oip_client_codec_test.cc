@@ -384,7 +384,7 @@ TEST(ModelRowsTest, TableMarksTheDefaults) {
   inference::RepositoryIndexResponse index;
   index.add_models()->set_name("alpha");
   const std::string oip_table = ModelTable(RowsFromRepositoryIndex(index));
-  EXPECT_EQ(oip_table.substr(oip_table.size() - 3), "  -\n") << oip_table;  // OIP does not say
+  EXPECT_EQ(oip_table.substr(oip_table.size() - 4), "  -\n") << oip_table;  // OIP does not say
 }
 
 }  // namespace

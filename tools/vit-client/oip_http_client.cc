@@ -81,8 +81,9 @@ grpc::Status OipHttpFrontDoor::Get(const std::string& path, std::string* body, b
   if (answered != nullptr) *answered = static_cast<bool>(result);
   if (!result)
     return TransportError(result, "GET " + base_url_ + path, start, connection_.timeout_ms);
+  grpc::Status status = AnswerStatus(*result);  // reads the error body before it moves
   *body = std::move(result->body);
-  return AnswerStatus(*result);
+  return status;
 }
 
 grpc::Status OipHttpFrontDoor::PostJson(const std::string& path, const std::string& json,
@@ -92,8 +93,9 @@ grpc::Status OipHttpFrontDoor::PostJson(const std::string& path, const std::stri
       client_->Post(path, RequestHeaders(connection_), json, "application/json");
   if (!result)
     return TransportError(result, "POST " + base_url_ + path, start, connection_.timeout_ms);
+  grpc::Status status = AnswerStatus(*result);  // reads the error body before it moves
   *body = std::move(result->body);
-  return AnswerStatus(*result);
+  return status;
 }
 
 grpc::Status OipHttpFrontDoor::Classify(const std::string& image, int top_k,
