@@ -212,7 +212,9 @@ TEST_F(RepositoryGrpcTest, BlockedLoadsHoldNeitherInferenceNorHealthNorTheIndex)
       ++answered;
     });
   }
-  ASSERT_TRUE(server_->control().WaitForStarted(2));  // both control threads hold a load
+  // Expectations only until the loads are joined: a failed ASSERT here
+  // would leave their threads running.
+  EXPECT_TRUE(server_->control().WaitForStarted(2));  // both control threads hold a load
 
   const auto start = std::chrono::steady_clock::now();
   inference::ModelInferRequest infer;
@@ -227,8 +229,8 @@ TEST_F(RepositoryGrpcTest, BlockedLoadsHoldNeitherInferenceNorHealthNorTheIndex)
   v1::ClassifyRequest classify;
   classify.set_image("class:1");
   v1::ClassifyResponse classified;
-  ASSERT_TRUE(vit_->Classify(Context().get(), classify, &classified).ok());
-  EXPECT_EQ(classified.predictions(0).class_index(), 1);
+  EXPECT_TRUE(vit_->Classify(Context().get(), classify, &classified).ok());
+  EXPECT_TRUE(classified.predictions_size() > 0 && classified.predictions(0).class_index() == 1);
   inference::ServerLiveResponse live;
   EXPECT_TRUE(oip_->ServerLive(Context().get(), {}, &live).ok());
   inference::RepositoryIndexResponse index;

@@ -189,21 +189,20 @@ TEST_F(RepositoryHttpTest, BlockedLoadsHoldNeitherTheIoThreadNorOtherRequests) {
       ++answered;
     });
   }
-  ASSERT_TRUE(server_->control().WaitForStarted(2));
+  // Expectations only until the loads are joined: a failed ASSERT here
+  // would leave their threads running.
+  EXPECT_TRUE(server_->control().WaitForStarted(2));  // both control threads hold one
   const auto start = std::chrono::steady_clock::now();
   httplib::Client client("http://" + server_->http_address());
-  client.set_read_timeout(std::chrono::seconds(5));
+  client.set_read_timeout(std::chrono::seconds(3));
   httplib::Result live = client.Get("/v2/health/live");
-  ASSERT_TRUE(live);
-  EXPECT_EQ(live->status, 200);
+  EXPECT_TRUE(live && live->status == 200);
   httplib::Result classify = client.Post("/v1/classify", "class:3", "application/octet-stream");
-  ASSERT_TRUE(classify);
-  EXPECT_EQ(classify->status, 200) << classify->body;
-  httplib::Result index = Post("/v2/repository/index");
-  ASSERT_TRUE(index);
-  EXPECT_EQ(index->status, 200);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(answered.load(), 0);
+  EXPECT_TRUE(classify && classify->status == 200);
+  httplib::Result index = client.Post("/v2/repository/index", "", "application/json");
+  EXPECT_TRUE(index && index->status == 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_EQ(answered.load(), 0);  // the loads still wait in the repository
 
   server_->control().Release();
   for (std::thread& load : loads) load.join();
