@@ -1,6 +1,7 @@
 // The server's HTTP API on the asynchronous transport (server/http/): routes
-// each request to the Open Inference Protocol endpoints (/v2) or the plain
-// ones (/v1), answers unknown paths 404 and wrong methods 405, and checks
+// each request to the Open Inference Protocol endpoints (/v2; the repository
+// extension's /v2/repository/... to RepositoryEndpoints) or the plain ones
+// (/v1), answers unknown paths 404 and wrong methods 405, and checks
 // the bearer token on everything but the health endpoints.
 #pragma once
 

@@ -40,10 +40,12 @@ class ClientModelsTest : public ::testing::TestWithParam<const char*> {
   std::string address() const {
     return protocol() == "oip-http" ? server_->http_address() : server_->grpc_address();
   }
-  // vit-client ARGS... --protocol P --server S (after the subcommand), with
-  // the token in VIT_AUTH_TOKEN unless `token` is false.
-  ProcessResult Client(std::vector<std::string> args, bool token = true) {
-    args.insert(args.end(), {"--protocol", protocol(), "--server", address()});
+  // vit-client ARGS... --protocol P --server S (after the subcommand, or
+  // before it with `flags_first`), with the token in VIT_AUTH_TOKEN unless
+  // `token` is false.
+  ProcessResult Client(std::vector<std::string> args, bool token = true, bool flags_first = false) {
+    const std::vector<std::string> flags = {"--protocol", protocol(), "--server", address()};
+    args.insert(flags_first ? args.begin() : args.end(), flags.begin(), flags.end());
     vit::testing::RunOptions options;
     options.timeout = std::chrono::seconds(60);
     options.start.separate_stderr = true;
@@ -64,6 +66,13 @@ TEST_P(ClientModelsTest, ListPrintsATableOfEveryVersion) {
   // vit.v1 says which is the default; the OIP index does not.
   EXPECT_NE(run.output.find(protocol() == "vit" ? "model" : "-"), std::string::npos) << run.output;
   EXPECT_EQ(server_->control().calls(), (std::vector<std::string>{"index:all"}));
+}
+
+TEST_P(ClientModelsTest, ConnectionFlagsAlsoGoBeforeTheSubcommand) {
+  const ProcessResult run = Client({"models", "load", "beta", "--json"}, /*token=*/true,
+                                   /*flags_first=*/true);
+  EXPECT_EQ(run.exit_code, 0) << run.output << run.errors;
+  EXPECT_EQ(server_->control().calls(), (std::vector<std::string>{"load:beta"}));
 }
 
 TEST_P(ClientModelsTest, ListJsonHasOneRowPerVersion) {
