@@ -50,11 +50,12 @@ cmake -S . -B build-tsan "${sanitizer_build[@]}" -DVIT_NO_TORCH=ON -DVIT_SANITIZ
 # locks are invisible to TSan and every gRPC callback is reported as a race.
 # The request path without gRPC (server_pipeline_concurrency_test) runs instead.
 # The Open Inference Protocol runner and the HTTP transport (Boost.Asio, no
-# gRPC) run here too.
+# gRPC) run here too, and the model control runner (its threads, no gRPC).
 cmake --build build-tsan -j "$(nproc)" --target batch_scheduler_test \
-  server_pipeline_concurrency_test server_oip_runner_test server_http_test
+  server_pipeline_concurrency_test server_oip_runner_test server_http_test \
+  server_model_control_runner_test
 ctest --test-dir build-tsan --output-on-failure -j 2 --no-tests=error \
-  -R '^(BatchScheduler|WorkerPool|PipelineConcurrency|OipRunner|HttpServer|HttpsServer|HttpMessage|RequestTarget|PeerAddress)'
+  -R '^(BatchScheduler|WorkerPool|PipelineConcurrency|OipRunner|HttpServer|HttpsServer|HttpMessage|RequestTarget|PeerAddress|ModelControlRunner)'
 echo "== ThreadSanitizer took $(( $(date +%s) - step )) s"
 
 echo "== container smoke test (podman or docker)"
