@@ -8,7 +8,7 @@ model), opens http://127.0.0.1:PORT/ in Debian's chromium through chromedriver
   - after choosing a photo, the top-1 label shown equals POST /v1/classify's;
   - the heat-map overlay appears (an <img> with a decoded PNG) and the opacity slider,
     moved with the keyboard, changes its opacity; the method switch reruns it;
-  - an undecodable file shows the server's own error text;
+  - an undecodable file and one over the body limit show the server's own error text;
   - the page logged no JavaScript error and loaded nothing from elsewhere.
 Writes a screenshot (web-page.png) to $VIT_TEST_ARTIFACTS, else the working directory
 (ctest runs it in the build tree), and prints its path; --screenshot PATH writes it there.
@@ -33,6 +33,7 @@ import threading
 import time
 
 TOKEN = "web-page-test-token"
+MAX_IMAGE_BYTES = 300000  # --max-image-bytes; the HTTP body limit is this + 64 KiB
 SKIP = 77
 failures = []
 
@@ -60,7 +61,8 @@ class Server:
         with open(token_file, "w") as f:
             f.write(TOKEN)
         args = [binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
-                "--http-port", "0", "--auth-token-file", token_file]
+                "--http-port", "0", "--auth-token-file", token_file,
+                "--max-image-bytes", str(MAX_IMAGE_BYTES)]
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True)
         self.lines = []
@@ -94,7 +96,10 @@ class Server:
 def post(port, path, body):
     """(status, parsed JSON) of POST path with the token."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    connection.request("POST", path, body=body, headers={"Authorization": "Bearer " + TOKEN})
+    try:
+        connection.request("POST", path, body=body, headers={"Authorization": "Bearer " + TOKEN})
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # refused before the whole body was sent (413): its answer is there
     response = connection.getresponse()
     data = response.read()
     connection.close()
@@ -229,6 +234,21 @@ def check_undecodable(driver, port, work):
           "no predictions are left from the previous image")
 
 
+def check_too_large(driver, port, work):
+    path = os.path.join(work, "too-large.jpg")
+    body = b"\xff" * (MAX_IMAGE_BYTES + 200000)
+    with open(path, "wb") as f:
+        f.write(body)
+    status, answer = post(port, "/v1/classify", body)
+    expected = answer.get("error", "")
+    check(status == 413 and expected, "the API refuses a large body with 413 (%d %r)" %
+          (status, expected))
+    choose_file(driver, path)
+    shown = text_of(driver, "error") if visible(driver, "error") else ""
+    check(expected and expected in shown and "too large" in shown,
+          "the page says the image is too large, in the server's words (shown: %r)" % shown)
+
+
 def check_console(driver):
     try:
         entries = driver.get_log("browser")
@@ -289,6 +309,7 @@ def main():
         check(driver.save_screenshot(path), "screenshot written")
         print("screenshot: " + path, flush=True)
         check_undecodable(driver, server.http_port, work)
+        check_too_large(driver, server.http_port, work)
         check_console(driver)
     finally:
         if driver is not None:
