@@ -9,12 +9,14 @@ model), opens http://127.0.0.1:PORT/ in Debian's chromium through chromedriver
   - the heat-map overlay appears (an <img> with a decoded PNG) and the opacity slider,
     moved with the keyboard, changes its opacity; the method switch reruns it;
   - an undecodable file and one over the body limit show the server's own error text;
+  - an image dropped on the page or pasted into it (synthetic events) is classified;
   - the page logged no JavaScript error and loaded nothing from elsewhere.
 Writes a screenshot (web-page.png) to $VIT_TEST_ARTIFACTS, else the working directory
 (ctest runs it in the build tree), and prints its path; --screenshot PATH writes it there.
 
-Without chromium or chromedriver the test is skipped (exit 77) unless VIT_REQUIRE_BROWSER
-is set (scripts/test.sh sets it, so CI cannot skip it silently); then it fails.
+Without chromium the test is skipped (exit 77) unless VIT_REQUIRE_BROWSER is set
+(scripts/test.sh sets it, so CI cannot skip it silently); then it fails. Chromium
+without chromedriver or python3-selenium always fails.
 
 Usage: web_page_browser_test.py --server-binary PATH --images-dir DIR [--screenshot PATH]
 ($VIT_TESTDATA_DIR/images replaces --images-dir when set, as for the C++ tests.)
@@ -249,6 +251,39 @@ def check_too_large(driver, port, work):
           "the page says the image is too large, in the server's words (shown: %r)" % shown)
 
 
+# Makes a 48x32 PNG in the page (a canvas), wraps it in a DataTransfer and fires
+# arguments[0] ("drop" on the document or "paste") with it, as a browser would.
+SYNTHETIC_EVENT_JS = """
+const kind = arguments[0], done = arguments[arguments.length - 1];
+const canvas = document.createElement('canvas');
+canvas.width = 48; canvas.height = 32;
+const g = canvas.getContext('2d');
+g.fillStyle = kind === 'drop' ? '#c03030' : '#3030c0'; g.fillRect(0, 0, 48, 32);
+g.fillStyle = '#f0f0f0'; g.fillRect(12, 8, 24, 16);
+canvas.toBlob((blob) => {
+  const data = new DataTransfer();
+  data.items.add(new File([blob], kind + '.png', {type: 'image/png'}));
+  document.getElementById('status').textContent = '';
+  const event = kind === 'drop'
+      ? new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true})
+      : new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true});
+  document.body.dispatchEvent(event);
+  done(document.getElementById('original').src);
+}, 'image/png');
+"""
+
+
+def check_drop_and_paste(driver):
+    for kind in ("drop", "paste"):
+        before = driver.find_element("id", "original").get_attribute("src")
+        driver.execute_async_script(SYNTHETIC_EVENT_JS, kind)
+        answered = wait_for(driver, lambda d: text_of(d, "status").startswith("Top class"))
+        after = driver.find_element("id", "original").get_attribute("src")
+        check(answered and after != before,
+              "a %s of an image shows it and its top class (status %r)" %
+              (kind, text_of(driver, "status")))
+
+
 def check_console(driver):
     try:
         entries = driver.get_log("browser")
@@ -280,16 +315,23 @@ def main():
     args = parser.parse_args()
     if os.environ.get("VIT_TESTDATA_DIR"):
         args.images_dir = os.path.join(os.environ["VIT_TESTDATA_DIR"], "images")
+    args.images_dir = os.path.realpath(args.images_dir)  # chromedriver wants canonical paths
 
     chromium, driver_path = find_browser()
-    if not chromium or not driver_path:
-        missing = " and ".join(n for n, p in (("chromium", chromium), ("chromedriver", driver_path))
-                               if not p)
+    if not chromium:
         if not os.environ.get("VIT_REQUIRE_BROWSER"):
-            print("SKIP: %s not found (apt-get install chromium chromium-driver "
-                  "python3-selenium); set VIT_REQUIRE_BROWSER=1 to make this a failure" % missing)
+            print("SKIP: chromium not found (apt-get install chromium chromium-driver "
+                  "python3-selenium); set VIT_REQUIRE_BROWSER=1 to make this a failure")
             return SKIP
-        print("FAIL: %s not found and VIT_REQUIRE_BROWSER is set" % missing)
+        print("FAIL: chromium not found and VIT_REQUIRE_BROWSER is set")
+        return 1
+    if not driver_path:  # chromium without its driver is a broken set-up, never a skip
+        print("FAIL: chromium is installed but chromedriver is not (apt-get install chromium-driver)")
+        return 1
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        print("FAIL: chromium is installed but python3-selenium is not, for %s" % sys.executable)
         return 1
 
     work = tempfile.mkdtemp(prefix="vit-web-test-")
@@ -310,6 +352,7 @@ def main():
         print("screenshot: " + path, flush=True)
         check_undecodable(driver, server.http_port, work)
         check_too_large(driver, server.http_port, work)
+        check_drop_and_paste(driver)
         check_console(driver)
     finally:
         if driver is not None:

@@ -277,16 +277,19 @@ function firstImageFile(items) {
 
 function wire() {
   $("file").addEventListener("change", (e) => useImage(e.target.files[0]));
+  // A drop anywhere on the page counts (a near miss must not navigate away).
   const zone = $("drop-zone");
-  zone.addEventListener("dragover", (e) => {
+  document.addEventListener("dragover", (e) => {
     e.preventDefault();
     zone.classList.add("dragging");
   });
-  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
-  zone.addEventListener("drop", (e) => {
+  document.addEventListener("dragleave", (e) => {
+    if (!e.relatedTarget) zone.classList.remove("dragging");
+  });
+  document.addEventListener("drop", (e) => {
     e.preventDefault();
     zone.classList.remove("dragging");
-    useImage(firstImageFile(e.dataTransfer.files));
+    useImage(firstImageFile(e.dataTransfer && e.dataTransfer.files));
   });
   document.addEventListener("paste", (e) => {
     const file = firstImageFile(e.clipboardData && e.clipboardData.items);
