@@ -226,7 +226,12 @@ async function run() {
 function useImage(blob) {
   if (!blob) return;
   state.image = blob;
-  $("original").src = replaceUrl("imageUrl", blob);
+  const original = $("original");
+  original.onload = () => {
+    // A Fashion-MNIST-sized image is scaled up with visible pixels, not blurred.
+    original.parentElement.classList.toggle("small", original.naturalWidth < 256);
+  };
+  original.src = replaceUrl("imageUrl", blob);
   $("result").hidden = false;
   run();
 }
