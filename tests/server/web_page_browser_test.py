@@ -299,11 +299,10 @@ def check_console(driver):
 
 
 def screenshot_path(argument):
-    if argument:
-        return os.path.abspath(argument)
-    folder = os.environ.get("VIT_TEST_ARTIFACTS") or os.getcwd()
-    os.makedirs(folder, exist_ok=True)
-    return os.path.join(folder, "web-page.png")
+    path = os.path.abspath(argument) if argument else os.path.join(
+        os.environ.get("VIT_TEST_ARTIFACTS") or os.getcwd(), "web-page.png")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
 
 
 def main():
