@@ -17,6 +17,10 @@ start=$(date +%s)
 bash scripts/setup.sh
 bash scripts/build.sh
 
+# The browser test (server_web_page_browser_test) skips itself without
+# chromium unless this is set: here a missing browser is a failure.
+export VIT_REQUIRE_BROWSER=1
+
 echo "== ctest (Release)"
 ctest --test-dir build --output-on-failure --timeout 900 -j 2
 

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <utility>
 
+#include "server/http_api/web_page.h"
+
 namespace vit::server::http_api {
 
 HttpApiHandler::HttpApiHandler(VitServiceImpl* service, InferRequestLimits limits)
@@ -18,7 +20,8 @@ void HttpApiHandler::Handle(std::shared_ptr<const http::HttpRequest> request,
   const Route route = MatchRoute(request->path);
   if (route.endpoint == Endpoint::kUnknown) {
     return reply(http::JsonErrorResponse(
-        404, "no endpoint " + request->path + "; see GET /v2 and POST /v1/classify"));
+        404, "no endpoint " + request->path +
+                 "; see GET / (the web page), GET /v2 and POST /v1/classify"));
   }
   if (request->method != route.method) {
     http::HttpResponse response = http::JsonErrorResponse(
@@ -36,6 +39,7 @@ void HttpApiHandler::Handle(std::shared_ptr<const http::HttpRequest> request,
       return reply(std::move(response));
     }
   }
+  if (route.endpoint == Endpoint::kWebPage) return reply(ServeWebPage(*request));
   if (route.protocol == std::string_view("http")) {
     return v1_.Handle(route, std::move(request), std::move(reply));
   }

@@ -1,8 +1,9 @@
 // The server's HTTP API on the asynchronous transport (server/http/): routes
 // each request to the Open Inference Protocol endpoints (/v2; the repository
-// extension's /v2/repository/... to RepositoryEndpoints) or the plain ones
-// (/v1), answers unknown paths 404 and wrong methods 405, and checks
-// the bearer token on everything but the health endpoints.
+// extension's /v2/repository/... to RepositoryEndpoints), the plain ones
+// (/v1) or the web page's files (GET /), answers unknown paths 404 and wrong
+// methods 405, and checks the bearer token on everything but the health
+// endpoints and the page's files.
 #pragma once
 
 #include <memory>

@@ -359,9 +359,20 @@ TEST(ApiRouteTest, PathsToEndpoints) {
   EXPECT_EQ(classify.endpoint, Endpoint::kClassify);
   EXPECT_STREQ(classify.protocol, "http");
   EXPECT_EQ(MatchRoute("/v1/models/vit").model, "vit");
-  for (const char* unknown :
-       {"", "/", "/v3", "/v2/models", "/v2/models/vit/bogus", "/v2/models/vit/versions/1/infer/x",
-        "/v2/models//infer", "/v2/health/dead", "/v1/classify/x"}) {
+  const Route explain = MatchRoute("/v1/explain");
+  EXPECT_EQ(explain.endpoint, Endpoint::kExplain);
+  EXPECT_STREQ(explain.method, "POST");
+  EXPECT_STREQ(explain.protocol, "http");
+  EXPECT_FALSE(explain.open) << "explanations need the token like classify";
+  for (const char* page : {"/", "/web/app.js", "/web/style.css", "/web/anything"}) {
+    const Route route = MatchRoute(page);
+    EXPECT_EQ(route.endpoint, Endpoint::kWebPage) << page;
+    EXPECT_STREQ(route.method, "GET") << page;
+    EXPECT_TRUE(route.open) << page << ": a browser cannot send the token when it navigates";
+  }
+  for (const char* unknown : {"", "/v3", "/web", "/web/", "/web/a/b", "/v1/explain/x", "/v2/models",
+                              "/v2/models/vit/bogus", "/v2/models/vit/versions/1/infer/x",
+                              "/v2/models//infer", "/v2/health/dead", "/v1/classify/x"}) {
     EXPECT_EQ(MatchRoute(unknown).endpoint, Endpoint::kUnknown) << unknown;
   }
 }
