@@ -49,6 +49,11 @@ class ServingContext {
   /// From SIGTERM on the server still answers what it accepts, but reports
   /// not ready (ServerReady, /v2/health/ready), as Triton does.
   void SetShuttingDown() { shutting_down_.store(true); }
+  /// After a front door set a request's cancellation flag: lets the executor
+  /// drop the cancelled work (and answer it) at once.
+  void WakeForCancellation() const {
+    if (InferencePipeline* served = pipeline()) served->WakeForCancellation();
+  }
   /// Serving and not shutting down: what readiness checks report.
   bool ready() const { return pipeline() != nullptr && !shutting_down_.load(); }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "rpc/status_mapping.h"
+#include "server/cancellable_reactor.h"
 #include "server/classify_stream_reactor.h"
 #include "server/request_conversion.h"
 
@@ -73,6 +74,7 @@ void VitServiceImpl::StartImageCall(CallSource source, const std::string& model,
   if (owned_image.empty()) inference.image = image;
   inference.owned_image = std::move(owned_image);
   inference.deadline_micros = serving_->RequestDeadline(source.deadline_micros);
+  inference.cancelled = std::move(source.cancelled);
   pipeline->Submit(std::move(inference),
                    [this, &info, record, fill = std::move(fill), done = std::move(done)](
                        const Status& status, InferenceResult result) {
@@ -130,12 +132,14 @@ void VitServiceImpl::StartExplain(CallSource, const v1::ExplainRequest&, std::st
 grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* context,
                                                    const v1::ClassifyRequest* request,
                                                    v1::ClassifyResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new CancellableUnaryReactor([this] { serving_->WakeForCancellation(); });
   if (grpc::Status status = Authenticate("Classify", *context); !status.ok()) {
     reactor->Finish(status);
     return reactor;
   }
-  StartClassify(Source("Classify", *context, pipeline()), *request, /*owned_image=*/{}, response,
+  CallSource source = Source("Classify", *context, pipeline());
+  source.cancelled = reactor->cancelled();
+  StartClassify(std::move(source), *request, /*owned_image=*/{}, response,
                 [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }
@@ -152,12 +156,14 @@ VitServiceImpl::ClassifyStream(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* context,
                                                 const v1::EmbedRequest* request,
                                                 v1::EmbedResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new CancellableUnaryReactor([this] { serving_->WakeForCancellation(); });
   if (grpc::Status status = Authenticate("Embed", *context); !status.ok()) {
     reactor->Finish(status);
     return reactor;
   }
-  StartEmbed(Source("Embed", *context, pipeline()), *request, /*owned_image=*/{}, response,
+  CallSource source = Source("Embed", *context, pipeline());
+  source.cancelled = reactor->cancelled();
+  StartEmbed(std::move(source), *request, /*owned_image=*/{}, response,
              [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }

@@ -54,6 +54,9 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
     std::string peer;
     /// The call's deadline on the pipeline's clock (microseconds); 0 = none.
     int64_t deadline_micros = 0;
+    /// Set when the client cancels (nullptr = never): see
+    /// InferenceRequest::cancelled.
+    std::shared_ptr<const std::atomic<bool>> cancelled;
   };
 
   /// Validates `request` and submits it; `done` runs exactly once (possibly

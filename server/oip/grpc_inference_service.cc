@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "rpc/status_mapping.h"
+#include "server/cancellable_reactor.h"
 #include "server/oip/grpc_metadata_conversion.h"
 #include "server/oip/grpc_stream_infer_reactor.h"
 #include "server/oip/grpc_tensor_conversion.h"
@@ -150,7 +151,8 @@ void GrpcInferenceServiceImpl::StartInfer(const char* method, const std::string&
                                           int64_t deadline_micros,
                                           const inference::ModelInferRequest& request,
                                           inference::ModelInferResponse* response,
-                                          std::function<void(const Status&)> done) {
+                                          std::function<void(const Status&)> done,
+                                          std::shared_ptr<const std::atomic<bool>> cancelled) {
   auto converted = std::make_shared<InferRequest>();
   Status status = FromGrpcRequest(request, converted.get());
   if (!status.ok()) {
@@ -163,6 +165,7 @@ void GrpcInferenceServiceImpl::StartInfer(const char* method, const std::string&
   call.method = method;
   call.peer = peer;
   call.deadline_micros = deadline_micros;
+  call.cancelled = std::move(cancelled);
   const bool raw = UsesRawContents(request);
   const InferRequest& converted_ref = *converted;
   // `converted` rides along in the callback: its views must outlive the run.
@@ -179,11 +182,13 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelInfer(
     inference::ModelInferResponse* response) {
   if (grpc::Status status = Authenticate("ModelInfer", *context); !status.ok())
     return FinishNow(context, status);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new CancellableUnaryReactor([this] { serving_->WakeForCancellation(); });
   InferencePipeline* pipeline = serving_->pipeline();
   const int64_t deadline = pipeline != nullptr ? DeadlineMicros(*context, pipeline->clock()) : 0;
-  StartInfer("ModelInfer", context->peer(), deadline, *request, response,
-             [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
+  StartInfer(
+      "ModelInfer", context->peer(), deadline, *request, response,
+      [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); },
+      reactor->cancelled());
   return reactor;
 }
 

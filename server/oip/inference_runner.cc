@@ -328,6 +328,7 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
     inference.want_logits = want_logits;
     inference.want_features = want_features;
     inference.deadline_micros = deadline;
+    inference.cancelled = call.cancelled;
     if (b == batch - 1) gathered->set_bytes(bytes);
     pipeline->Submit(std::move(inference),
                      [gathered, b](const Status& status, InferenceResult result) {
