@@ -448,6 +448,12 @@ ModelHandle ModelManager::Find(const std::string& name) const {
   return nullptr;
 }
 
+std::shared_ptr<InferencePipeline> ModelManager::ServingPipeline(const std::string& name) const {
+  ModelHandle model = Find(name);
+  if (model == nullptr) return nullptr;
+  return std::shared_ptr<InferencePipeline>(model, model->pipeline());  // pins the version
+}
+
 std::string ModelManager::ServedListLocked() const {
   std::vector<std::string> names;
   for (const auto& [name, record] : records_) {

@@ -25,6 +25,7 @@
 #include "server/model_control.h"
 #include "server/model_loader.h"
 #include "server/repository/repository_scan.h"
+#include "server/serving_context.h"
 #include "server/worker_pool.h"
 
 namespace vit::server {
@@ -85,7 +86,7 @@ class ServedModel {
 
 using ModelHandle = std::shared_ptr<ServedModel>;
 
-class ModelManager final : public ModelControl {
+class ModelManager final : public ModelControl, public ModelDirectory {
  public:
   /// `loader` and `metrics` (nullable) must outlive the manager. Starts the
   /// shared executor and preprocessing workers; loads nothing yet.
@@ -108,12 +109,13 @@ class ModelManager final : public ModelControl {
   /// The version serving `name` ("" = the default model; the default
   /// model's id is accepted as its name too); nullptr when not served.
   ModelHandle Find(const std::string& name) const;
-  /// NOT_FOUND naming `name` and listing the served models.
-  Status NotServedError(const std::string& name) const;
+  // ModelDirectory (what the front doors use, through ServingContext):
+  std::shared_ptr<InferencePipeline> ServingPipeline(const std::string& name) const override;
+  Status NotServedError(const std::string& name) const override;
   /// Names of the models being served, sorted.
   std::vector<std::string> ServedNames() const;
   /// Lets the executor drop cancelled requests at once.
-  void WakeForCancellation() { executor_.Wake(); }
+  void WakeForCancellation() override { executor_.Wake(); }
   /// Load calls that found a load of the same model in progress and waited
   /// for its result instead of loading again.
   int64_t loads_joined() const;

@@ -13,8 +13,6 @@
 namespace vit::server {
 namespace {
 
-Status NotServing() { return UnavailableError("model is loading; the server is not serving yet"); }
-
 VitServiceImpl::CallSource Source(const char* method, const grpc::CallbackServerContext& context,
                                   InferencePipeline* pipeline) {
   VitServiceImpl::CallSource source;
@@ -63,9 +61,13 @@ void VitServiceImpl::StartImageCall(CallSource source, const std::string& model,
     done(status);
   };
   if (Status entered = serving_->Enter(); !entered.ok()) return reject(entered);
-  InferencePipeline* pipeline = serving_->pipeline();
+  StatusOr<std::shared_ptr<InferencePipeline>> resolved = serving_->Resolve(model);
+  if (!resolved.ok()) return reject(resolved.status());
+  // Pins the model version until the call is answered.
+  std::shared_ptr<InferencePipeline> pipeline = std::move(resolved).value();
+  record->model = pipeline.get();
   const ModelInfo& info = pipeline->model_info();
-  Status status = CheckModelName(model, info);
+  Status status = serving_->has_model_directory() ? Status::Ok() : CheckModelName(model, info);
   if (status.ok()) status = CheckImageSize(record->bytes, pipeline->max_image_bytes());
   InferenceRequest inference;
   if (status.ok()) status = prepare(info, &inference);
@@ -75,15 +77,16 @@ void VitServiceImpl::StartImageCall(CallSource source, const std::string& model,
   inference.owned_image = std::move(owned_image);
   inference.deadline_micros = serving_->RequestDeadline(source.deadline_micros);
   inference.cancelled = std::move(source.cancelled);
-  pipeline->Submit(std::move(inference),
-                   [this, &info, record, fill = std::move(fill), done = std::move(done)](
-                       const Status& status, InferenceResult result) {
-                     if (status.ok()) fill(info, result);
-                     record->status = status;
-                     record->result = &result;
-                     serving_->Record(*record);
-                     done(status);
-                   });
+  InferencePipeline* target = pipeline.get();
+  target->Submit(std::move(inference),
+                 [this, &info, record, pipeline, fill = std::move(fill), done = std::move(done)](
+                     const Status& status, InferenceResult result) {
+                   if (status.ok()) fill(info, result);
+                   record->status = status;
+                   record->result = &result;
+                   serving_->Record(*record);
+                   done(status);
+                 });
 }
 
 void VitServiceImpl::StartClassify(CallSource source, const v1::ClassifyRequest& request,
@@ -137,7 +140,7 @@ grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* 
     reactor->Finish(status);
     return reactor;
   }
-  CallSource source = Source("Classify", *context, pipeline());
+  CallSource source = Source("Classify", *context, pipeline().get());
   source.cancelled = reactor->cancelled();
   StartClassify(std::move(source), *request, /*owned_image=*/{}, response,
                 [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
@@ -161,7 +164,7 @@ grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* con
     reactor->Finish(status);
     return reactor;
   }
-  CallSource source = Source("Embed", *context, pipeline());
+  CallSource source = Source("Embed", *context, pipeline().get());
   source.cancelled = reactor->cancelled();
   StartEmbed(std::move(source), *request, /*owned_image=*/{}, response,
              [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
@@ -176,10 +179,11 @@ grpc::ServerUnaryReactor* VitServiceImpl::GetModelInfo(grpc::CallbackServerConte
     reactor->Finish(status);
     return reactor;
   }
-  InferencePipeline* pipeline = this->pipeline();
-  Status status =
-      pipeline == nullptr ? NotServing() : CheckModelName(request->model(), pipeline->model_info());
-  if (status.ok()) FillModelInfo(pipeline->model_info(), pipeline->options(), response);
+  StatusOr<std::shared_ptr<InferencePipeline>> pipeline = serving_->Resolve(request->model());
+  Status status = pipeline.status();
+  if (status.ok() && !serving_->has_model_directory())
+    status = CheckModelName(request->model(), (*pipeline)->model_info());
+  if (status.ok()) FillModelInfo((*pipeline)->model_info(), (*pipeline)->options(), response);
   reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }

@@ -73,7 +73,8 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
                     v1::ExplainResponse* response, std::function<void(const Status&)> done);
 
   const ServiceOptions& options() const { return serving_->options(); }
-  InferencePipeline* pipeline() const { return serving_->pipeline(); }
+  /// The default model's pipeline, pinned while the pointer lives.
+  std::shared_ptr<InferencePipeline> pipeline() const { return serving_->pipeline(); }
   ServingContext* serving() const { return serving_; }
   /// Requests accepted by an RPC handler and not yet answered.
   int64_t in_flight() const { return serving_->in_flight(); }

@@ -37,12 +37,12 @@ class RejectedStreamReactor final : public StreamReactor {
 
 // The pipeline serving model `name` (version `version`), or the error of a
 // model RPC: UNAVAILABLE while loading, NOT_FOUND for another model.
-StatusOr<InferencePipeline*> ServedModel(const ServingContext& serving, const std::string& name,
-                                         const std::string& version) {
-  InferencePipeline* pipeline = serving.pipeline();
-  if (pipeline == nullptr)
-    return UnavailableError("model is loading; the server is not serving yet");
-  VIT_RETURN_IF_ERROR(CheckModelAndVersion(name, version, pipeline->model_info()));
+StatusOr<std::shared_ptr<InferencePipeline>> ServedModel(const ServingContext& serving,
+                                                         const std::string& name,
+                                                         const std::string& version) {
+  VIT_ASSIGN_OR_RETURN(std::shared_ptr<InferencePipeline> pipeline, serving.Resolve(name, version));
+  if (!serving.has_model_directory())
+    VIT_RETURN_IF_ERROR(CheckModelAndVersion(name, version, pipeline->model_info()));
   return pipeline;
 }
 
@@ -108,7 +108,7 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelMetadata(
     inference::ModelMetadataResponse* response) {
   if (grpc::Status status = Authenticate("ModelMetadata", *context); !status.ok())
     return FinishNow(context, status);
-  StatusOr<InferencePipeline*> pipeline =
+  StatusOr<std::shared_ptr<InferencePipeline>> pipeline =
       ServedModel(*serving_, request->name(), request->version());
   if (pipeline.ok()) FillModelMetadata(DescribeModel((*pipeline)->model_info()), response);
   return FinishNow(context, rpc::ToGrpcStatus(pipeline.status()));
@@ -119,7 +119,7 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelConfig(
     inference::ModelConfigResponse* response) {
   if (grpc::Status status = Authenticate("ModelConfig", *context); !status.ok())
     return FinishNow(context, status);
-  StatusOr<InferencePipeline*> pipeline =
+  StatusOr<std::shared_ptr<InferencePipeline>> pipeline =
       ServedModel(*serving_, request->name(), request->version());
   if (pipeline.ok()) {
     FillModelConfig(DescribeModelConfig((*pipeline)->model_info(), (*pipeline)->options()),
@@ -133,9 +133,14 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelStatistics(
     inference::ModelStatisticsResponse* response) {
   if (grpc::Status status = Authenticate("ModelStatistics", *context); !status.ok())
     return FinishNow(context, status);
-  InferencePipeline* pipeline = serving_->pipeline();
+  std::shared_ptr<InferencePipeline> pipeline = serving_->pipeline();
   Status status;
-  if (pipeline == nullptr) {
+  if (serving_->has_model_directory() && !request->name().empty()) {
+    StatusOr<std::shared_ptr<InferencePipeline>> named =
+        serving_->Resolve(request->name(), request->version());
+    status = named.status();
+    if (named.ok()) pipeline = std::move(named).value();
+  } else if (pipeline == nullptr) {
     status = UnavailableError("model is loading; the server is not serving yet");
   } else if (!request->name().empty()) {  // empty = every model: the one served
     status = CheckModelAndVersion(request->name(), request->version(), pipeline->model_info());
@@ -183,7 +188,7 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelInfer(
   if (grpc::Status status = Authenticate("ModelInfer", *context); !status.ok())
     return FinishNow(context, status);
   auto* reactor = new CancellableUnaryReactor([this] { serving_->WakeForCancellation(); });
-  InferencePipeline* pipeline = serving_->pipeline();
+  std::shared_ptr<InferencePipeline> pipeline = serving_->pipeline();
   const int64_t deadline = pipeline != nullptr ? DeadlineMicros(*context, pipeline->clock()) : 0;
   StartInfer(
       "ModelInfer", context->peer(), deadline, *request, response,

@@ -109,9 +109,13 @@ Status CheckPixelInput(const InputTensor& input, const ModelInfo& info, Plan* pl
   return Status::Ok();
 }
 
-Status MakePlan(const InferRequest& request, const InferencePipeline& pipeline, Plan* plan) {
+// `check_name`: without a model repository the served model's name and
+// version are checked here (with one, ServingContext::Resolve did).
+Status MakePlan(const InferRequest& request, const InferencePipeline& pipeline, bool check_name,
+                Plan* plan) {
   const ModelInfo& info = pipeline.model_info();
-  VIT_RETURN_IF_ERROR(CheckModelAndVersion(request.model_name, request.model_version, info));
+  if (check_name)
+    VIT_RETURN_IF_ERROR(CheckModelAndVersion(request.model_name, request.model_version, info));
   if (request.inputs.size() != 1) {
     return InvalidArgumentError("model '" + info.id +
                                 "' takes exactly one input, 'image' (BYTES) or 'pixel_values' "
@@ -294,9 +298,14 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
     done(status, InferResponse());
   };
   if (Status entered = serving_->Enter(1); !entered.ok()) return reject(entered);
-  InferencePipeline* pipeline = serving_->pipeline();
+  StatusOr<std::shared_ptr<InferencePipeline>> resolved =
+      serving_->Resolve(request.model_name, request.model_version);
+  if (!resolved.ok()) return reject(resolved.status());
+  std::shared_ptr<InferencePipeline> pipeline = std::move(resolved).value();  // pinned
   Plan plan;
-  if (Status status = MakePlan(request, *pipeline, &plan); !status.ok()) return reject(status);
+  if (Status status = MakePlan(request, *pipeline, !serving_->has_model_directory(), &plan);
+      !status.ok())
+    return reject(status);
   // The other B - 1 images of the batch enter too (the in-flight cap counts
   // images), then the call is recorded once for all B.
   if (plan.batch > 1) {
