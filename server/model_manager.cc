@@ -400,10 +400,11 @@ Status ModelManager::Rescan() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     scanned_ = models;
-    for (const auto& [name, record] : records_) {
+    for (const auto& entry : records_) {
+      const std::string& name = entry.first;
       const bool on_disk = std::any_of(models.begin(), models.end(),
                                        [&](const RepositoryModel& m) { return m.name == name; });
-      if (record->owner != nullptr && !on_disk) plan.unload.push_back(name);
+      if (entry.second->owner != nullptr && !on_disk) plan.unload.push_back(name);
     }
     for (const RepositoryModel& model : models) {
       StatusOr<ModelVersionSource> version = repository::ServedVersion(model);
