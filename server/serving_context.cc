@@ -89,14 +89,18 @@ void ServingContext::Record(const CallRecord& call) {
       statistics.RecordFailure(result != nullptr ? result->total_us : 0);
     }
   }
+  // The model's repository name and version, when a front door said which.
+  std::string model = "-";
+  if (call.model != nullptr && !call.model->options().model_name.empty())
+    model = call.model->options().model_name + ":" + call.model->options().model_version;
   if (!call.status.ok()) {
-    spdlog::warn("{} {} peer={} bytes={} images={} status={}", call.protocol, call.method,
-                 call.peer, call.bytes, call.images, call.status.ToString());
+    spdlog::warn("{} {} model={} peer={} bytes={} images={} status={}", call.protocol, call.method,
+                 model, call.peer, call.bytes, call.images, call.status.ToString());
   } else if (result != nullptr && spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug(
-        "{} {} peer={} bytes={} images={} status=OK top1={} batch={} queue_us={} "
+        "{} {} model={} peer={} bytes={} images={} status=OK top1={} batch={} queue_us={} "
         "preprocess_us={} inference_us={} total_us={}",
-        call.protocol, call.method, call.peer, call.bytes, call.images,
+        call.protocol, call.method, model, call.peer, call.bytes, call.images,
         result->top_k.empty() ? -1 : result->top_k.front().class_index, result->batch_size,
         result->queue_us, result->preprocess_us, result->inference_us, result->total_us);
   }

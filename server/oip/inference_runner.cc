@@ -196,6 +196,11 @@ class BatchedCall {
     record_.peer = std::move(call.peer);
     record_.images = plan_.batch;
   }
+  /// The repository's name and version instead of the model's id and "1".
+  void SetModel(const std::string& name, const std::string& version) {
+    response_.model_name = name;
+    response_.model_version = version;
+  }
 
   void set_bytes(size_t bytes) { record_.bytes = bytes; }
 
@@ -322,6 +327,9 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
   const ModelInfo& info = pipeline->model_info();
   auto gathered = std::make_shared<BatchedCall>(serving_, request, std::move(plan), call, info,
                                                 std::move(done));
+  // From a model repository: the model's name there and the served version.
+  const PipelineOptions& served = pipeline->options();
+  if (!served.model_name.empty()) gathered->SetModel(served.model_name, served.model_version);
   size_t bytes = 0;
   const int64_t deadline = serving_->RequestDeadline(call.deadline_micros);
   const size_t pixels_per_image = input.fp32_count / batch;
