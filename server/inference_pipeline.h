@@ -40,6 +40,9 @@ struct PipelineOptions {
   /// for responses, metrics and logs; "" = the model's id, "1". Default "".
   std::string model_name;
   std::string model_version;
+  /// The model's own default top-k (vit-serve.json); 0 = the server's
+  /// --default-top-k. Default 0.
+  int default_top_k = 0;
 };
 
 struct InferenceRequest {

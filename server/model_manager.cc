@@ -117,6 +117,7 @@ PipelineOptions ModelManager::PipelineFor(const RepositoryModel& model, int64_t 
   preferred.erase(std::remove_if(preferred.begin(), preferred.end(),
                                  [&](int size) { return size > pipeline.batching.max_batch_size; }),
                   preferred.end());
+  pipeline.default_top_k = settings.default_top_k.value_or(0);
   pipeline.model_name = model.name;
   pipeline.model_version = std::to_string(version);
   return pipeline;

@@ -3,13 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <utility>
 
 #include "server/shutdown_signal.h"
 
 namespace vit::server {
 
-RepositoryWatcher::RepositoryWatcher(ModelManager* manager, int poll_secs)
-    : manager_(manager), poll_secs_(poll_secs), thread_([this] { Loop(); }) {}
+RepositoryWatcher::RepositoryWatcher(ModelManager* manager, int poll_secs,
+                                     std::function<void()> on_tick)
+    : manager_(manager),
+      poll_secs_(poll_secs),
+      on_tick_(std::move(on_tick)),
+      thread_([this] { Loop(); }) {}
 
 RepositoryWatcher::~RepositoryWatcher() { Stop(); }
 
@@ -22,6 +27,7 @@ void RepositoryWatcher::Loop() {
   using Clock = std::chrono::steady_clock;
   auto next_poll = Clock::now() + std::chrono::seconds(poll_secs_);
   while (!stopping_.load()) {
+    if (on_tick_) on_tick_();
     const bool signalled = WaitForRescanSignal(/*timeout_ms=*/500);
     const bool poll = poll_secs_ > 0 && Clock::now() >= next_poll;
     if (!signalled && !poll) continue;

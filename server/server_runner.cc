@@ -305,8 +305,16 @@ int RunServer(const ServerOptions& options) {
                       MillisecondsSince(load_start), !auth_token->empty());
   }
   default_model.reset();  // unpinned: reloads may free it
+  // Health stays SERVING while the default model is (API unloads included).
   RepositoryWatcher watcher(
-      &models, options.repository.control_mode == "poll" ? options.repository.poll_secs : 0);
+      &models, options.repository.control_mode == "poll" ? options.repository.poll_secs : 0,
+      [&serving, &health] {
+        if (serving.ready()) {
+          health.SetServing();
+        } else {
+          health.SetNotServing();
+        }
+      });
 
   const int signal_number = signal.get();
   watcher.Stop();

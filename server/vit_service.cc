@@ -70,7 +70,7 @@ void VitServiceImpl::StartImageCall(CallSource source, const std::string& model,
   Status status = serving_->has_model_directory() ? Status::Ok() : CheckModelName(model, info);
   if (status.ok()) status = CheckImageSize(record->bytes, pipeline->max_image_bytes());
   InferenceRequest inference;
-  if (status.ok()) status = prepare(info, &inference);
+  if (status.ok()) status = prepare(info, pipeline->options(), &inference);
   if (!status.ok()) return reject(status);
 
   if (owned_image.empty()) inference.image = image;
@@ -96,8 +96,10 @@ void VitServiceImpl::StartClassify(CallSource source, const v1::ClassifyRequest&
   const int default_top_k = options().default_top_k;
   StartImageCall(
       std::move(source), request.model(), request.image(), std::move(owned_image),
-      [requested_top_k, default_top_k](const ModelInfo& info, InferenceRequest* inference) {
-        StatusOr<int> top_k = ResolveTopK(requested_top_k, info, default_top_k);
+      [requested_top_k, default_top_k](const ModelInfo& info, const PipelineOptions& served,
+                                       InferenceRequest* inference) {
+        StatusOr<int> top_k = ResolveTopK(
+            requested_top_k, info, served.default_top_k > 0 ? served.default_top_k : default_top_k);
         if (!top_k.ok()) return top_k.status();
         inference->top_k = *top_k;
         return Status::Ok();
@@ -113,7 +115,7 @@ void VitServiceImpl::StartEmbed(CallSource source, const v1::EmbedRequest& reque
                                 std::function<void(const Status&)> done) {
   StartImageCall(
       std::move(source), request.model(), request.image(), std::move(owned_image),
-      [](const ModelInfo&, InferenceRequest* inference) {
+      [](const ModelInfo&, const PipelineOptions&, InferenceRequest* inference) {
         inference->want_features = true;
         return Status::Ok();
       },

@@ -88,7 +88,9 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
  private:
   // Sets up the pipeline request once the common checks passed; an error
   // refuses the call.
-  using PrepareFn = std::function<Status(const ModelInfo&, InferenceRequest*)>;
+  // `options`: the serving pipeline's (a model's own default top-k).
+  using PrepareFn =
+      std::function<Status(const ModelInfo&, const PipelineOptions& options, InferenceRequest*)>;
   // Fills the response from a successful result.
   using FillFn = std::function<void(const ModelInfo&, const InferenceResult&)>;
   // The path of every image call: Enter, model name and size checks,

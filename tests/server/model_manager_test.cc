@@ -303,6 +303,22 @@ TEST_F(ModelManagerTest, BadSettingsFileFailsTheLoadNamingTheField) {
   EXPECT_EQ(loader.loads(), 0);
 }
 
+TEST_F(ModelManagerTest, SettingsFileOverridesTheServerFlags) {
+  WriteVersion(repo, "m", 1, "tag 1");
+  ASSERT_TRUE(WriteFile(repo / "m/vit-serve.json",
+                        R"({"max_batch_size": 2, "max_queue_delay_microseconds": 7,
+                            "default_top_k": 3, "dtype": "bf16"})"));
+  ModelManager manager(Options(repo), &loader, nullptr);
+  ASSERT_TRUE(manager.Start().ok());
+  const PipelineOptions& options = manager.Find("m")->pipeline()->options();
+  EXPECT_EQ(options.batching.max_batch_size, 2);
+  EXPECT_EQ(options.batching.max_queue_delay_microseconds, 7);
+  EXPECT_EQ(options.default_top_k, 3);
+  EXPECT_EQ(options.model_name, "m");
+  EXPECT_EQ(options.model_version, "1");
+  EXPECT_EQ(manager.Find("m")->default_top_k(), 3);
+}
+
 TEST_F(ModelManagerTest, TwoConcurrentLoadsLoadOnce) {
   WriteVersion(repo, "m", 1, "tag 1");
   ModelManagerOptions options = Options(repo);
