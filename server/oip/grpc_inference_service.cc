@@ -40,6 +40,9 @@ class RejectedStreamReactor final : public StreamReactor {
 StatusOr<std::shared_ptr<InferencePipeline>> ServedModel(const ServingContext& serving,
                                                          const std::string& name,
                                                          const std::string& version) {
+  // The protocol names the model in every call: no default model here.
+  if (name.empty() && serving.has_model_directory())
+    return NotFoundError("the Open Inference Protocol needs a model name");
   VIT_ASSIGN_OR_RETURN(std::shared_ptr<InferencePipeline> pipeline, serving.Resolve(name, version));
   if (!serving.has_model_directory())
     VIT_RETURN_IF_ERROR(CheckModelAndVersion(name, version, pipeline->model_info()));

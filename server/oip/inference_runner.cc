@@ -303,6 +303,9 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
     done(status, InferResponse());
   };
   if (Status entered = serving_->Enter(1); !entered.ok()) return reject(entered);
+  // The protocol names the model in every call: no default model here.
+  if (request.model_name.empty() && serving_->has_model_directory())
+    return reject(NotFoundError("the Open Inference Protocol needs a model name"));
   StatusOr<std::shared_ptr<InferencePipeline>> resolved =
       serving_->Resolve(request.model_name, request.model_version);
   if (!resolved.ok()) return reject(resolved.status());

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <string>
@@ -132,6 +133,32 @@ TEST(ModelRepositoryTest, ReloadUnderLoadFailsNoRequest) {
   EXPECT_TRUE(failures.empty()) << failures.size() << " failed, first: " << failures.front();
   EXPECT_GT(ok.load(), 0);
   EXPECT_EQ(versions, (std::set<std::string>{"1", "2"}));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0);
+}
+
+// A new version with corrupt weights appears: the reload fails, the log says
+// why, and version 1 keeps serving.
+TEST(ModelRepositoryTest, CorruptNewVersionKeepsTheOldOneServing) {
+  vit::testing::TempFolder repo("model-repository");
+  Link(FashionDir(), repo / "m/1");
+  ServerProcess server;
+  ASSERT_TRUE(server.StartServing(VIT_SERVER_BINARY, Args(repo.path(), {}))) << server.output();
+  auto stub = v1::VitService::NewStub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  fs::create_directories(repo / "m/2");
+  fs::copy_file(FashionDir() + "/config.json", repo / "m/2/config.json");
+  {
+    std::ofstream weights(repo / "m/2/model.safetensors", std::ios::binary);
+    weights << "not a safetensors file";
+  }
+  server.Signal(SIGHUP);
+  ASSERT_TRUE(server.WaitForOutput(
+      "model m version 2: load failed, the served version keeps serving", std::chrono::seconds(60)))
+      << server.output();
+  v1::ClassifyResponse response;
+  ASSERT_TRUE(Classify(stub.get(), "m", Image(2), &response).ok());
+  EXPECT_EQ(response.model_id(), "1");
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0);
 }
