@@ -16,7 +16,8 @@ BatchQueue::~BatchQueue() { Close(/*drain=*/false); }
 
 Status BatchQueue::Schedule(std::unique_ptr<BatchTask>* task) {
   std::lock_guard<std::mutex> lock(executor_->mu_);
-  if (closed_ || executor_->stopping_) return UnavailableError("the model is being unloaded");
+  if (executor_->stopping_) return UnavailableError("server is shutting down");
+  if (closed_) return UnavailableError("the model is being unloaded or the server is stopping");
   if (options_.max_queue_size > 0 && tasks_.size() >= static_cast<size_t>(options_.max_queue_size))
     return ResourceExhaustedError("batch queue is full (" +
                                   std::to_string(options_.max_queue_size) +
@@ -49,7 +50,8 @@ void BatchQueue::Close(bool drain) {
       removed_ = true;
     }
   }
-  for (auto& task : dropped) task->Fail(UnavailableError("the model is being unloaded"));
+  for (auto& task : dropped)
+    task->Fail(UnavailableError("the model is being unloaded or the server is stopping"));
 }
 
 BatchExecutor::BatchExecutor(Clock* clock) : clock_(clock != nullptr ? clock : SteadyClock::Get()) {
