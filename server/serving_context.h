@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -35,6 +36,23 @@ struct CallRecord {
   Status status;
   /// The call's timings on success (the slowest image of a batched call).
   const InferenceResult* result = nullptr;
+  /// The model that served the call, for its statistics; nullptr = the
+  /// default model.
+  InferencePipeline* model = nullptr;
+};
+
+/// Where a server with a model repository finds its models (the
+/// ModelManager): a request's model name to the version serving it.
+class ModelDirectory {
+ public:
+  virtual ~ModelDirectory() = default;
+  /// The pipeline serving `name` ("" = the default model), kept alive (the
+  /// version pinned) while the returned pointer lives; nullptr when not served.
+  virtual std::shared_ptr<InferencePipeline> ServingPipeline(const std::string& name) const = 0;
+  /// NOT_FOUND naming `name` and listing the served models.
+  virtual Status NotServedError(const std::string& name) const = 0;
+  /// Lets the shared executor drop cancelled requests at once.
+  virtual void WakeForCancellation() = 0;
 };
 
 /// One finished model control call (RepositoryIndex, RepositoryModelLoad,
@@ -60,10 +78,26 @@ class ServingContext {
   /// Starts serving with `pipeline` (loaded and warmed up); until then every
   /// call is UNAVAILABLE. The pipeline must outlive every front door.
   void SetPipeline(InferencePipeline* pipeline);
-  InferencePipeline* pipeline() const { return pipeline_.load(std::memory_order_acquire); }
+  /// Starts serving the models of `directory` (which must outlive every
+  /// front door) instead of one pipeline.
+  void SetModelDirectory(ModelDirectory* directory);
+  bool has_model_directory() const { return directory_.load(std::memory_order_acquire) != nullptr; }
+  /// The default model's pipeline, pinned while the pointer lives; nullptr
+  /// until serving (or while no default model is served).
+  std::shared_ptr<InferencePipeline> pipeline() const;
+  /// The pipeline for a request's model name ("" = the default model) and
+  /// version ("" = the served one). With a model directory: NOT_FOUND naming
+  /// the model (and listing the served ones) or the version. With
+  /// SetPipeline(): that pipeline whatever the name (the caller checks the
+  /// name, as before repositories); UNAVAILABLE before serving.
+  StatusOr<std::shared_ptr<InferencePipeline>> Resolve(const std::string& name,
+                                                       const std::string& version = "") const;
   /// From SIGTERM on the server still answers what it accepts, but reports
   /// not ready (ServerReady, /v2/health/ready), as Triton does.
   void SetShuttingDown() { shutting_down_.store(true); }
+  /// After a front door set a request's cancellation flag: lets the executor
+  /// drop the cancelled work (and answer it) at once.
+  void WakeForCancellation() const;
   /// Serving and not shutting down: what readiness checks report.
   bool ready() const { return pipeline() != nullptr && !shutting_down_.load(); }
 
@@ -117,6 +151,7 @@ class ServingContext {
   const BearerTokenAuth auth_;
   Metrics* const metrics_;
   std::atomic<InferencePipeline*> pipeline_{nullptr};
+  std::atomic<ModelDirectory*> directory_{nullptr};
   std::atomic<bool> shutting_down_{false};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> answered_{0};

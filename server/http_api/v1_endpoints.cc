@@ -79,10 +79,16 @@ void V1Endpoints::Explain(const Route& route, const http::HttpRequest& request,
 }
 
 http::HttpResponse V1Endpoints::ModelInfo(const Route& route) const {
-  InferencePipeline* pipeline = service_->pipeline();
-  if (pipeline == nullptr) return Error(UnavailableError("the model is not loaded yet"));
+  StatusOr<std::shared_ptr<InferencePipeline>> resolved = service_->serving()->Resolve(route.model);
+  if (!resolved.ok()) {
+    return Error(resolved.status().code() == StatusCode::kUnavailable
+                     ? UnavailableError("the model is not loaded yet")
+                     : resolved.status());
+  }
+  std::shared_ptr<InferencePipeline> pipeline = std::move(resolved).value();
   const vit::ModelInfo& info = pipeline->model_info();
-  Status known = CheckModelName(route.model, info);
+  Status known =
+      service_->serving()->has_model_directory() ? Status::Ok() : CheckModelName(route.model, info);
   if (!known.ok()) return Error(known);
   v1::ModelInfo message;
   FillModelInfo(info, pipeline->options(), &message);

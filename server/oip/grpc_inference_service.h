@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -82,9 +83,11 @@ class GrpcInferenceServiceImpl final : public inference::GRPCInferenceService::C
   /// `response` is filled on OK. Errors as InferenceRunner::Infer's (which
   /// takes no empty model name: NOT_FOUND), plus the encoding errors of
   /// FromGrpcRequest.
+  /// `cancelled`: the client's cancellation flag (nullptr = none).
   void StartInfer(const char* method, const std::string& peer, int64_t deadline_micros,
                   const inference::ModelInferRequest& request,
-                  inference::ModelInferResponse* response, std::function<void(const Status&)> done);
+                  inference::ModelInferResponse* response, std::function<void(const Status&)> done,
+                  std::shared_ptr<const std::atomic<bool>> cancelled = nullptr);
 
   ServingContext* serving() const { return serving_; }
   /// Called by a stream's reactor when gRPC is done with it.

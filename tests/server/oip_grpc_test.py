@@ -588,16 +588,19 @@ class OipGrpcTest(unittest.TestCase):
                                   self.vit_probabilities(image), 1e-6,
                                   "stream %s row %d" % (request_id, row))
 
-    def test_repository_rpcs_without_a_repository(self):
+    def test_repository_index_and_control_off(self):
+        # --model DIR is a repository of one model: the index lists it READY;
+        # load and unload need --allow-model-control, which is off here.
         pb, oip = self.s.pb, self.s.oip
-        calls = [(oip.RepositoryIndex, pb.RepositoryIndexRequest()),
-                 (oip.RepositoryModelLoad, pb.RepositoryModelLoadRequest(model_name=self.model)),
+        index = oip.RepositoryIndex(pb.RepositoryIndexRequest(ready=True), timeout=10)
+        self.assertEqual([(m.name, m.state) for m in index.models], [(self.model, "READY")])
+        calls = [(oip.RepositoryModelLoad, pb.RepositoryModelLoadRequest(model_name=self.model)),
                  (oip.RepositoryModelUnload,
                   pb.RepositoryModelUnloadRequest(model_name=self.model))]
         for call, request in calls:
             with self.subTest(type(request).__name__):
                 self.assert_code(call, request, self.s.grpc.StatusCode.FAILED_PRECONDITION,
-                                 "no model repository")
+                                 "--allow-model-control")
 
     def test_unimplemented_rpcs(self):
         pb, oip = self.s.pb, self.s.oip
