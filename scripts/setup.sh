@@ -28,6 +28,9 @@ PACKAGES=(
   # bench/vit/compare.sh's ONNX Runtime baseline: the ViT exported and quantized
   # with python3-onnx, run by onnxruntime-node (npm) on nodejs
   python3-onnx nodejs
+  # the web page's browser test (tests/server/web_page_browser_test.py): headless
+  # Chromium driven by Selenium
+  chromium chromium-driver python3-selenium
   # test certificates for TLS / mutual TLS (tests/server/access_control_test.cc)
   openssl
   # container smoke test (docker/smoke-test.sh) without a Docker daemon: podman

@@ -7,8 +7,9 @@
 #      named in ASAN_SKIP below, the kept fuzz reproducers (fuzz/regressions),
 #      then every libFuzzer harness for $VIT_FUZZ_SECONDS s (default 60) each;
 #   3. build-tsan (clang, ThreadSanitizer, no LibTorch: VIT_NO_TORCH): the batch
-#      scheduler, worker pool, service + pipeline and OIP runner tests over a
-#      fake model, and the HTTP transport;
+#      scheduler, shared executor, worker pool, service + pipeline, cancellation,
+#      model manager and OIP runner tests over a fake model, the repository
+#      scan, and the HTTP transport;
 #   4. the container smoke test: build docker/Dockerfile with docker or podman,
 #      run it, classify over gRPC from the host, SIGTERM, check the drain.
 set -euo pipefail
@@ -16,6 +17,10 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/setup.sh
 bash scripts/build.sh
+
+# The browser test (server_web_page_browser_test) skips itself without
+# chromium unless this is set: here a missing browser is a failure.
+export VIT_REQUIRE_BROWSER=1
 
 echo "== ctest (Release)"
 ctest --test-dir build --output-on-failure --timeout 900 -j 2
@@ -50,11 +55,13 @@ cmake -S . -B build-tsan "${sanitizer_build[@]}" -DVIT_NO_TORCH=ON -DVIT_SANITIZ
 # locks are invisible to TSan and every gRPC callback is reported as a race.
 # The request path without gRPC (server_pipeline_concurrency_test) runs instead.
 # The Open Inference Protocol runner and the HTTP transport (Boost.Asio, no
-# gRPC) run here too.
+# gRPC) run here too, and the model control runner (its threads, no gRPC).
 cmake --build build-tsan -j "$(nproc)" --target batch_scheduler_test \
-  server_pipeline_concurrency_test server_oip_runner_test server_http_test
+  server_pipeline_concurrency_test server_oip_runner_test server_http_test \
+  server_model_control_runner_test server_batch_executor_test server_pipeline_cancellation_test \
+  server_model_manager_test server_repository_scan_test
 ctest --test-dir build-tsan --output-on-failure -j 2 --no-tests=error \
-  -R '^(BatchScheduler|WorkerPool|PipelineConcurrency|OipRunner|HttpServer|HttpsServer|HttpMessage|RequestTarget|PeerAddress)'
+  -R '^(BatchScheduler|WorkerPool|PipelineConcurrency|OipRunner|HttpServer|HttpsServer|HttpMessage|RequestTarget|PeerAddress|ModelControlRunner|BatchExecutor|PipelineCancellation|ModelManager|RepositoryScan|ModelSettings|MemoryEstimate)'
 echo "== ThreadSanitizer took $(( $(date +%s) - step )) s"
 
 echo "== container smoke test (podman or docker)"

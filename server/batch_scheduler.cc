@@ -1,5 +1,7 @@
 #include "server/batch_scheduler.h"
 
+#include <algorithm>
+
 namespace vit::server {
 
 Status ValidateBatchSchedulerOptions(const BatchSchedulerOptions& options) {
@@ -23,6 +25,27 @@ Status ValidateBatchSchedulerOptions(const BatchSchedulerOptions& options) {
     }
   }
   return Status::Ok();
+}
+
+size_t BatchSizeToClose(const BatchSchedulerOptions& options, size_t queued,
+                        int64_t oldest_enqueue_micros, int64_t now, int64_t* flush_at_micros) {
+  const size_t max_batch = static_cast<size_t>(options.max_batch_size);
+  size_t largest_preferred = 0;
+  for (int size : options.preferred_batch_sizes)
+    largest_preferred = std::max(largest_preferred, static_cast<size_t>(size));
+  if (largest_preferred > 0 && queued >= largest_preferred) return largest_preferred;
+  if (queued >= max_batch) return max_batch;
+  const int64_t flush_at = oldest_enqueue_micros + options.max_queue_delay_microseconds;
+  if (now >= flush_at) {
+    size_t best_preferred = 0;
+    for (int size : options.preferred_batch_sizes) {
+      if (static_cast<size_t>(size) <= queued)
+        best_preferred = std::max(best_preferred, static_cast<size_t>(size));
+    }
+    return best_preferred > 0 ? best_preferred : std::min(queued, max_batch);
+  }
+  *flush_at_micros = flush_at;
+  return 0;
 }
 
 }  // namespace vit::server

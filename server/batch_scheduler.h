@@ -37,6 +37,9 @@ struct BatchTask {
   /// Completes the task with an error instead of a result (expired, or the
   /// scheduler stopped without draining). Called at most once per task.
   virtual void Fail(const Status& status) = 0;
+  /// True once the caller gave up on the task (the client cancelled): the
+  /// BatchExecutor then fails it instead of computing it. Thread-safe.
+  virtual bool Cancelled() const { return false; }
 };
 
 struct BatchSchedulerOptions {
@@ -62,6 +65,12 @@ struct BatchSchedulerOptions {
 
 /// Checks option ranges; the message names the bad field.
 Status ValidateBatchSchedulerOptions(const BatchSchedulerOptions& options);
+
+/// Triton's dynamic batching rule: how many of `queued` tasks (> 0) to batch
+/// at `now`, the oldest accepted at `oldest_enqueue_micros`; 0 = none yet,
+/// and then `*flush_at_micros` is when the delay ends.
+size_t BatchSizeToClose(const BatchSchedulerOptions& options, size_t queued,
+                        int64_t oldest_enqueue_micros, int64_t now, int64_t* flush_at_micros);
 
 template <typename TaskT>
 class BatchScheduler {
@@ -130,8 +139,6 @@ class BatchScheduler {
       : options_(options),
         clock_(options.clock != nullptr ? options.clock : SteadyClock::Get()),
         callback_(std::move(callback)) {
-    for (int size : options_.preferred_batch_sizes)
-      largest_preferred_ = std::max(largest_preferred_, static_cast<size_t>(size));
     thread_ = std::thread([this] { Loop(); });
   }
 
@@ -195,18 +202,10 @@ class BatchScheduler {
   // How many tasks to batch now; 0 = none yet, and then `*wake_micros` is
   // when to look again (the delay's end or the earliest task deadline).
   size_t BatchSizeToCloseLocked(int64_t now, int64_t* wake_micros) const {
-    const size_t queued = queue_.size();
-    if (largest_preferred_ > 0 && queued >= largest_preferred_) return largest_preferred_;
-    if (queued >= MaxBatch()) return MaxBatch();
-    const int64_t flush_at = queue_.front()->enqueue_micros + options_.max_queue_delay_microseconds;
-    if (now >= flush_at) {
-      size_t best_preferred = 0;
-      for (int size : options_.preferred_batch_sizes) {
-        if (static_cast<size_t>(size) <= queued)
-          best_preferred = std::max(best_preferred, static_cast<size_t>(size));
-      }
-      return best_preferred > 0 ? best_preferred : std::min(queued, MaxBatch());
-    }
+    int64_t flush_at = 0;
+    const size_t size =
+        BatchSizeToClose(options_, queue_.size(), queue_.front()->enqueue_micros, now, &flush_at);
+    if (size > 0) return size;
     *wake_micros = flush_at;
     for (const auto& task : queue_) {
       if (task->deadline_micros != 0) *wake_micros = std::min(*wake_micros, task->deadline_micros);
@@ -217,7 +216,6 @@ class BatchScheduler {
   const BatchSchedulerOptions options_;
   Clock* const clock_;
   const BatchCallback callback_;
-  size_t largest_preferred_ = 0;
 
   mutable std::mutex mu_;       // guards queue_ and stopping_
   std::condition_variable cv_;  // signalled on Schedule() and Stop()

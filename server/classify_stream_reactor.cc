@@ -14,7 +14,7 @@ ClassifyStreamReactor::ClassifyStreamReactor(VitServiceImpl* service,
       context_(context),
       peer_(context->peer()),
       max_in_flight_(std::max(1, service->options().max_stream_in_flight)) {
-  if (InferencePipeline* pipeline = service_->pipeline())
+  if (std::shared_ptr<InferencePipeline> pipeline = service_->pipeline())
     deadline_micros_ = DeadlineMicros(*context_, pipeline->clock());
   Advance();
 }

@@ -31,16 +31,27 @@ struct InferencePipeline::Task final : BatchTask {
     callback(status, std::move(result));
   }
   void Fail(const Status& status) override { Finish(status, InferenceResult()); }
+  bool Cancelled() const override {
+    return request.cancelled != nullptr && request.cancelled->load(std::memory_order_acquire);
+  }
 };
 
 InferencePipeline::InferencePipeline(const PipelineOptions& options, ModelBackend* backend,
-                                     const Preprocessor* preprocessor, Metrics* metrics)
+                                     const Preprocessor* preprocessor, Metrics* metrics,
+                                     SharedResources shared)
     : options_(options),
       backend_(backend),
       preprocessor_(preprocessor),
       metrics_(metrics),
       clock_(options.batching.clock != nullptr ? options.batching.clock : SteadyClock::Get()),
-      workers_(WorkerPoolOptions{options.preprocess_threads, options.batching.max_queue_size}) {}
+      owned_workers_(shared.workers != nullptr
+                         ? nullptr
+                         : std::make_unique<WorkerPool>(WorkerPoolOptions{
+                               options.preprocess_threads, options.batching.max_queue_size})),
+      owned_executor_(shared.executor != nullptr ? nullptr
+                                                 : std::make_unique<BatchExecutor>(clock_)),
+      workers_(shared.workers != nullptr ? shared.workers : owned_workers_.get()),
+      executor_(shared.executor != nullptr ? shared.executor : owned_executor_.get()) {}
 
 StatusOr<std::unique_ptr<InferencePipeline>> InferencePipeline::Create(
     const PipelineOptions& options, ModelBackend* backend, const Preprocessor* preprocessor,
@@ -49,6 +60,14 @@ StatusOr<std::unique_ptr<InferencePipeline>> InferencePipeline::Create(
     return InvalidArgumentError("preprocess_threads must be >= 1; got " +
                                 std::to_string(options.preprocess_threads));
   }
+  return Create(options, backend, preprocessor, metrics, SharedResources());
+}
+
+StatusOr<std::unique_ptr<InferencePipeline>> InferencePipeline::Create(
+    const PipelineOptions& options, ModelBackend* backend, const Preprocessor* preprocessor,
+    Metrics* metrics, SharedResources shared) {
+  if ((shared.executor == nullptr) != (shared.workers == nullptr))
+    return InternalError("shared resources need both an executor and workers");
   const PreprocessSpec& spec = backend->info().preprocess;
   const size_t expected = static_cast<size_t>(spec.num_patches()) * spec.token_dim();
   if (preprocessor->tokens_size() != expected) {
@@ -57,13 +76,18 @@ StatusOr<std::unique_ptr<InferencePipeline>> InferencePipeline::Create(
   }
   VIT_RETURN_IF_ERROR(ValidateBatchSchedulerOptions(options.batching));
   std::unique_ptr<InferencePipeline> pipeline(
-      new InferencePipeline(options, backend, preprocessor, metrics));
-  for (int i = 0; i < options.warmup_batches; ++i) VIT_RETURN_IF_ERROR(pipeline->WarmUp());
+      new InferencePipeline(options, backend, preprocessor, metrics, shared));
   InferencePipeline* raw = pipeline.get();
-  VIT_RETURN_IF_ERROR(BatchScheduler<Task>::Create(
-      options.batching,
-      [raw](BatchScheduler<Task>::Batch batch) { raw->RunBatch(std::move(batch)); },
-      &pipeline->scheduler_));
+  for (int i = 0; i < options.warmup_batches; ++i)
+    VIT_RETURN_IF_ERROR(pipeline->executor_->RunExclusive([raw] { return raw->WarmUp(); }));
+  VIT_ASSIGN_OR_RETURN(
+      pipeline->queue_,
+      pipeline->executor_->AddQueue(options.batching, [raw](BatchQueue::Batch batch) {
+        std::vector<std::unique_ptr<Task>> tasks;
+        tasks.reserve(batch.size());
+        for (auto& task : batch) tasks.emplace_back(static_cast<Task*>(task.release()));
+        raw->RunBatch(std::move(tasks));
+      }));
   return pipeline;
 }
 
@@ -83,7 +107,12 @@ Status InferencePipeline::WarmUp() {
 }
 
 size_t InferencePipeline::NumBatchQueued() const {
-  return scheduler_ != nullptr ? scheduler_->NumQueuedTasks() : 0;
+  return queue_ != nullptr ? queue_->NumQueuedTasks() : 0;
+}
+
+size_t InferencePipeline::NumPreprocessQueued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<size_t>(preprocessing_);
 }
 
 void InferencePipeline::Submit(InferenceRequest request, InferenceCallback done) {
@@ -94,10 +123,18 @@ void InferencePipeline::Submit(InferenceRequest request, InferenceCallback done)
   task->clock = clock_;
   task->accept_micros = clock_->NowMicros();
   task->deadline_micros = task->request.deadline_micros;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) {
+      task->Fail(UnavailableError("server is shutting down"));
+      return;
+    }
+    ++preprocessing_;
+  }
   // The queued job owns the task; if it is refused, ownership comes back here.
   Task* raw = task.release();
-  Status status = workers_.TrySubmit([this, raw] { Preprocess(std::unique_ptr<Task>(raw)); });
-  if (!status.ok()) std::unique_ptr<Task>(raw)->Fail(status);
+  Status status = workers_->TrySubmit([this, raw] { Preprocess(std::unique_ptr<Task>(raw)); });
+  if (!status.ok()) Preprocess(std::unique_ptr<Task>(raw), status);
 }
 
 // A bad image is the caller's mistake, whatever the decoder's own code for
@@ -129,10 +166,32 @@ Status InferencePipeline::PixelsToTokens(const std::vector<float>& pixels, float
   return Status::Ok();
 }
 
-void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
+void InferencePipeline::Preprocess(std::unique_ptr<Task> task, const Status& refused) {
+  bool cancel_all = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancel_all = stopping_ && !drain_;
+  }
+  if (!refused.ok()) {
+    task->Fail(refused);
+  } else if (cancel_all) {
+    task->Fail(UnavailableError("server is shutting down"));
+  } else {
+    PreprocessTask(std::move(task));
+  }
+  // Answered or handed to the queue: Stop() may close the queue after this.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (--preprocessing_ == 0) idle_.notify_all();
+}
+
+void InferencePipeline::PreprocessTask(std::unique_ptr<Task> task) {
   const int64_t start = clock_->NowMicros();
   if (task->deadline_micros != 0 && start >= task->deadline_micros) {
     task->Fail(DeadlineExceededError("deadline passed before preprocessing; not computed"));
+    return;
+  }
+  if (task->Cancelled()) {  // after the deadline: gRPC cancels expired calls too
+    task->Fail(UnavailableError("the client cancelled the call; dropped before decoding"));
     return;
   }
   const std::string_view image = task->request.image;
@@ -162,8 +221,9 @@ void InferencePipeline::Preprocess(std::unique_ptr<Task> task) {
     task->request.image = {};
     std::string().swap(task->request.owned_image);  // the bytes are not needed any more
   }
-  status = scheduler_->Schedule(&task);
-  if (!status.ok()) task->Fail(status);
+  std::unique_ptr<BatchTask> queued(task.release());
+  status = queue_->Schedule(&queued);
+  if (!status.ok()) queued->Fail(status);
 }
 
 Status InferencePipeline::RunModel(const std::vector<std::unique_ptr<Task>>& batch,
@@ -279,9 +339,20 @@ void InferencePipeline::FinishWithOverlay(std::unique_ptr<Task> task, InferenceR
     InferenceResult result;
   };
   auto job = std::make_shared<Job>(Job{std::move(task), std::move(result)});
-  Status queued =
-      workers_.TrySubmit([this, job] { RenderOverlayAndFinish(job->task.get(), &job->result); });
-  if (!queued.ok()) RenderOverlayAndFinish(job->task.get(), &job->result);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++rendering_;
+  }
+  // The job may outlive nothing but this pipeline's Stop(), which waits for
+  // rendering_ to drop to 0 (the workers may be shared with other models).
+  auto render = [this, job] {
+    RenderOverlayAndFinish(job->task.get(), &job->result);
+    job->task.reset();  // answered (or failed by ~Task) before Stop() may return
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--rendering_ == 0) idle_.notify_all();
+  };
+  Status queued = workers_->TrySubmit(render);
+  if (!queued.ok()) render();
 }
 
 void InferencePipeline::RenderOverlayAndFinish(Task* task, InferenceResult* result) const {
@@ -304,11 +375,26 @@ void InferencePipeline::RenderOverlayAndFinish(Task* task, InferenceResult* resu
 }
 
 void InferencePipeline::Stop(bool drain) {
-  // Workers first: their queued jobs still hand tasks to the scheduler (or
-  // fail them with UNAVAILABLE once it has stopped accepting).
-  if (!drain && scheduler_ != nullptr) scheduler_->Stop(/*drain=*/false);
-  workers_.Stop();
-  if (scheduler_ != nullptr) scheduler_->Stop(drain);
+  // Preprocessing first: this model's jobs on the workers still hand tasks
+  // to the queue (or, without drain, fail them with UNAVAILABLE undecoded).
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (!drain) drain_ = false;
+  }
+  if (!drain && queue_ != nullptr) queue_->Close(/*drain=*/false);
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return preprocessing_ == 0; });
+  }
+  if (queue_ != nullptr) queue_->Close(drain);
+  {
+    // The last batches' overlays, rendered on the workers.
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return rendering_ == 0; });
+  }
+  if (owned_workers_ != nullptr) owned_workers_->Stop();
+  if (owned_executor_ != nullptr) owned_executor_->Stop(drain);
 }
 
 }  // namespace vit::server

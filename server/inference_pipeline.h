@@ -1,12 +1,17 @@
 // The path of one request through the server: decode + preprocess on the
-// worker pool, dynamic batching, one model run per batch on the batching
-// thread, softmax / top-k. Every submitted request is completed exactly once.
+// worker pool, dynamic batching in the model's queue, one model run per batch
+// on the executor's thread, softmax / top-k. Every submitted request is
+// completed exactly once. The worker pool and the executor may be shared by
+// the pipelines of several models (one CPU budget: server/batch_executor.h).
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +20,7 @@
 #include "common/explanation.h"
 #include "common/status.h"
 #include "common/top_k.h"
+#include "server/batch_executor.h"
 #include "server/batch_scheduler.h"
 #include "server/model_backend.h"
 #include "server/model_statistics.h"
@@ -33,6 +39,13 @@ struct PipelineOptions {
   /// Create(), before any request (first-run allocations, kernel choice).
   /// Default 1.
   int warmup_batches = 1;
+  /// The model's name in the repository and the served version's number,
+  /// for responses, metrics and logs; "" = the model's id, "1". Default "".
+  std::string model_name;
+  std::string model_version;
+  /// The model's own default top-k (vit-serve.json); 0 = the server's
+  /// --default-top-k. Default 0.
+  int default_top_k = 0;
 };
 
 struct InferenceRequest {
@@ -59,6 +72,12 @@ struct InferenceRequest {
   /// image (PNG), rendered on a preprocessing worker after the batch. The
   /// encoded bytes are kept until then.
   bool want_overlay = false;
+  /// Set by the front door when its client cancels (nullptr = never): a
+  /// request still waiting for preprocessing or for its batch is then
+  /// dropped (UNAVAILABLE) before it is decoded or computed. After setting
+  /// it, call InferencePipeline::WakeForCancellation() so that a request
+  /// waiting for its batch is answered at once.
+  std::shared_ptr<const std::atomic<bool>> cancelled;
 };
 
 struct InferenceResult {
@@ -78,15 +97,31 @@ struct InferenceResult {
 /// submitting thread (for immediate rejections). `result` is valid on OK.
 using InferenceCallback = std::function<void(const Status& status, InferenceResult result)>;
 
+/// What the pipelines of every served model share: one executor computes
+/// batches (one model at a time), one worker pool preprocesses.
+struct SharedResources {
+  BatchExecutor* executor = nullptr;
+  WorkerPool* workers = nullptr;
+};
+
 class InferencePipeline {
  public:
-  /// Starts the workers and the batching thread; warms the model up first
-  /// when options.warm_up. `backend`, `preprocessor` and `metrics` (nullable)
-  /// must outlive the pipeline.
+  /// A pipeline with workers (options.preprocess_threads) and an executor of
+  /// its own: a server of one model, and tests. Warms the model up
+  /// (options.warmup_batches) before returning. `backend`, `preprocessor`
+  /// and `metrics` (nullable) must outlive the pipeline.
   static StatusOr<std::unique_ptr<InferencePipeline>> Create(const PipelineOptions& options,
                                                              ModelBackend* backend,
                                                              const Preprocessor* preprocessor,
                                                              Metrics* metrics);
+  /// The same on `shared` workers and executor (which must outlive the
+  /// pipeline); options.preprocess_threads is then unused, and the warm-up
+  /// batches run on the executor between other models' batches.
+  static StatusOr<std::unique_ptr<InferencePipeline>> Create(const PipelineOptions& options,
+                                                             ModelBackend* backend,
+                                                             const Preprocessor* preprocessor,
+                                                             Metrics* metrics,
+                                                             SharedResources shared);
   ~InferencePipeline();  // Stop()
   InferencePipeline(const InferencePipeline&) = delete;
   InferencePipeline& operator=(const InferencePipeline&) = delete;
@@ -96,8 +131,11 @@ class InferencePipeline {
   void Submit(InferenceRequest request, InferenceCallback done);
 
   /// Refuses new requests and completes every accepted one (computed, or
-  /// UNAVAILABLE when `drain` is false). Idempotent.
+  /// UNAVAILABLE when `drain` is false). Idempotent; a Stop(false) during a
+  /// Stop(true) cancels what is still queued. Not from the executor thread.
   void Stop(bool drain);
+  /// Lets the executor drop cancelled requests now (see InferenceRequest).
+  void WakeForCancellation() { executor_->Wake(); }
 
   const ModelInfo& model_info() const { return backend_->info(); }
   /// The preprocessor's byte limit: larger images are refused before queuing.
@@ -107,15 +145,20 @@ class InferencePipeline {
   /// The model's statistics (calls are recorded by the front doors, model
   /// runs by the pipeline).
   ModelStatistics& statistics() { return statistics_; }
-  size_t NumPreprocessQueued() const { return workers_.NumQueuedJobs(); }
+  /// This model's requests waiting for (or in) preprocessing.
+  size_t NumPreprocessQueued() const;
   size_t NumBatchQueued() const;
 
  private:
   struct Task;
   InferencePipeline(const PipelineOptions& options, ModelBackend* backend,
-                    const Preprocessor* preprocessor, Metrics* metrics);
+                    const Preprocessor* preprocessor, Metrics* metrics, SharedResources shared);
   Status WarmUp();
-  void Preprocess(std::unique_ptr<Task> task);
+  // A worker's job: preprocesses `task`, or fails it with `refused` (the
+  // worker pool refused the job) or when stopping without drain.
+  void Preprocess(std::unique_ptr<Task> task, const Status& refused = Status::Ok());
+  // Preprocess() without the bookkeeping of preprocessing_.
+  void PreprocessTask(std::unique_ptr<Task> task);
   // pixel_values (C x H x W of the model's input size) to patch tokens.
   Status PixelsToTokens(const std::vector<float>& pixels, float* tokens) const;
   void RunBatch(std::vector<std::unique_ptr<Task>> batch);
@@ -136,9 +179,20 @@ class InferencePipeline {
   Metrics* const metrics_;
   Clock* const clock_;
   ModelStatistics statistics_;
-  WorkerPool workers_;
-  std::unique_ptr<BatchScheduler<Task>> scheduler_;
-  // Batch buffers, touched by the batching thread only.
+  // Set when the pipeline has resources of its own (the first Create());
+  // declared before the pointers below and the queue, destroyed after them.
+  std::unique_ptr<WorkerPool> owned_workers_;
+  std::unique_ptr<BatchExecutor> owned_executor_;
+  WorkerPool* const workers_;
+  BatchExecutor* const executor_;
+  std::shared_ptr<BatchQueue> queue_;
+  mutable std::mutex mu_;         // guards the three fields below
+  std::condition_variable idle_;  // signalled when preprocessing_ drops to 0
+  int preprocessing_ = 0;         // this pipeline's jobs on the worker pool
+  int rendering_ = 0;             // its overlay jobs there (Stop() waits for both)
+  bool stopping_ = false;
+  bool drain_ = true;  // false once a Stop(false) began
+  // Batch buffers, touched by the executor thread only.
   std::vector<float> batch_tokens_;
   std::vector<float> batch_logits_;
   std::vector<float> batch_features_;

@@ -117,4 +117,22 @@ void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::Mo
   batching->set_preprocess_threads(options.preprocess_threads);
 }
 
+void FillListModels(const std::vector<ModelIndexEntry>& entries, const std::string& default_model,
+                    v1::ListModelsResponse* out) {
+  out->set_default_model(default_model);
+  v1::ListedModel* model = nullptr;
+  for (const ModelIndexEntry& entry : entries) {
+    if (model == nullptr || model->name() != entry.name) {
+      model = out->add_models();
+      model->set_name(entry.name);
+      model->set_is_default_model(!default_model.empty() && entry.name == default_model);
+    }
+    v1::ModelVersionState* version = model->add_versions();
+    version->set_version(entry.version);
+    version->set_state(entry.state);
+    version->set_reason(entry.reason);
+    version->set_is_default(entry.is_default_version);
+  }
+}
+
 }  // namespace vit::server

@@ -6,11 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/explanation.h"
 #include "common/model_info.h"
 #include "common/status.h"
 #include "server/inference_pipeline.h"
+#include "server/model_control.h"
 #include "vit/v1/vit.pb.h"
 
 namespace vit::server {
@@ -34,5 +36,9 @@ StatusOr<ExplainSpec> ToExplainSpec(const v1::ExplainRequest& request);
 void FillExplainResponse(const ModelInfo& info, const InferenceResult& result,
                          v1::ExplainResponse* response);
 void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::ModelInfo* out);
+/// The index rows (sorted by name, then version) grouped per model;
+/// `default_model` marks its model and goes into default_model.
+void FillListModels(const std::vector<ModelIndexEntry>& entries, const std::string& default_model,
+                    v1::ListModelsResponse* out);
 
 }  // namespace vit::server

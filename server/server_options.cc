@@ -89,11 +89,36 @@ void AddLoggingFlags(CLI::App* app, LoggingOptions* o) {
       ->check(CLI::IsMember({"text", "json"}));
 }
 
+void AddRepositoryFlags(CLI::App* app, ModelRepositoryOptions* o) {
+  AddFlag(app, "--model-repository", o->repository, "VIT_MODEL_REPOSITORY",
+          "Folder of models: DIR/NAME/ (config.json + weights) or DIR/NAME/N/ (numeric versions; "
+          "the highest is served unless DIR/NAME/vit-serve.json pins one); excludes --model");
+  AddFlag(app, "--model-control-mode", o->control_mode, "VIT_MODEL_CONTROL_MODE",
+          "none: load every model at start; explicit: only --load-model at start, then through "
+          "the API; poll: rescan every --repository-poll-secs. SIGHUP rescans in every mode")
+      ->check(CLI::IsMember({"none", "explicit", "poll"}));
+  AddFlag(app, "--load-model", o->load_models, "VIT_LOAD_MODEL",
+          "explicit mode: a model to load at start (repeatable; * = all)");
+  AddFlag(app, "--repository-poll-secs", o->poll_secs, "VIT_REPOSITORY_POLL_SECS",
+          "poll mode: seconds between repository rescans");
+  app->add_flag("--allow-model-control", o->allow_model_control,
+                "Allow loading and unloading models through the API (OIP repository extension, "
+                "vit-client models)")
+      ->envname("VIT_ALLOW_MODEL_CONTROL");
+  AddFlag(app, "--default-model", o->default_model, "VIT_DEFAULT_MODEL",
+          "Model of requests that name none; empty = the only model (an error when several)");
+  AddFlag(app, "--max-model-memory-mb", o->max_model_memory_mb, "VIT_MAX_MODEL_MEMORY_MB",
+          "Estimated memory (weights file bytes x dtype factor) all loaded models may take; a "
+          "load over it is RESOURCE_EXHAUSTED (both versions count during a reload); "
+          "0 = unlimited");
+}
+
 }  // namespace
 
 void AddServerFlags(CLI::App* app, ServerOptions* o) {
   AddFlag(app, "--model", o->model_dir, "VIT_MODEL",
           "Model folder (config.json + weights); empty = the embedded default model");
+  AddRepositoryFlags(app, &o->repository);
   cli::AddEngineFlags(app, &o->engine);
   cli::AddImageLimitFlags(app, &o->preprocess);
   // The limit's earlier name, kept so that existing deployments keep working.
@@ -162,6 +187,14 @@ Status ValidateServerOptions(const ServerOptions& o) {
     return InvalidArgumentError("--tls-cert and --tls-key go together");
   if (!security.tls_client_ca.empty() && security.tls_cert.empty())
     return InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS)");
+  const ModelRepositoryOptions& repository = o.repository;
+  if (!repository.repository.empty() && !o.model_dir.empty())
+    return InvalidArgumentError("--model and --model-repository exclude each other");
+  if (!repository.load_models.empty() && repository.control_mode != "explicit")
+    return InvalidArgumentError("--load-model needs --model-control-mode explicit");
+  if (repository.poll_secs < 1) return bad("--repository-poll-secs", ">= 1", repository.poll_secs);
+  if (repository.max_model_memory_mb < 0)
+    return bad("--max-model-memory-mb", ">= 0", repository.max_model_memory_mb);
   // Batching fields are checked by ValidateBatchSchedulerOptions.
   return Status::Ok();
 }

@@ -3,7 +3,9 @@
 // that fill them (each also read from a VIT_* environment variable).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "model/inference_engine.h"
@@ -70,9 +72,33 @@ struct LoggingOptions {
   std::string format = "text";
 };
 
+/// Which models are served and how they may change (issue 15; Triton's
+/// names). server/repository/model_settings.h documents vit-serve.json.
+struct ModelRepositoryOptions {
+  /// Folder of models (DIR/name/ or DIR/name/N/); "" = serve --model alone.
+  /// Default "".
+  std::string repository;
+  /// "none" (load every model at start), "explicit" (only --load-model at
+  /// start, then through the API), "poll" (as none, then rescan every
+  /// poll_secs). SIGHUP rescans in every mode. Default "none".
+  std::string control_mode = "none";
+  /// explicit mode: models loaded at start (repeatable; "*" = all). Default none.
+  std::vector<std::string> load_models;
+  /// poll mode: seconds between rescans; >= 1. Default 15.
+  int poll_secs = 15;
+  /// Load/unload through the API (FAILED_PRECONDITION when off). Default false.
+  bool allow_model_control = false;
+  /// The model of requests naming none; "" = the only model. Default "".
+  std::string default_model;
+  /// Estimated memory of all loaded versions (MiB) a load may not exceed,
+  /// both versions counted during a reload; 0 = unlimited. Default 0.
+  int64_t max_model_memory_mb = 0;
+};
+
 struct ServerOptions {
   /// Model folder; "" = the embedded default model. Env VIT_MODEL.
   std::string model_dir;
+  ModelRepositoryOptions repository;
   EngineOptions engine;
   /// Image limits (max_image_bytes also sizes the gRPC receive limit).
   preprocessing::PreprocessOptions preprocess;

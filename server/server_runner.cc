@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/file_util.h"
+#include "server/engine_model_loader.h"
 #include "server/health.h"
 #include "server/http/http_server.h"
 #include "server/http_api/http_api_handler.h"
@@ -20,7 +21,9 @@
 #include "server/metrics.h"
 #include "server/metrics_http_server.h"
 #include "server/model_adapters.h"
+#include "server/model_manager.h"
 #include "server/oip/grpc_inference_service.h"
+#include "server/repository_watcher.h"
 #include "server/shutdown_signal.h"
 #include "server/vit_service.h"
 
@@ -51,22 +54,24 @@ StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const Securit
   return grpc::SslServerCredentials(ssl);
 }
 
-// The model and everything built on it; filled in after the server is up.
-struct ServedModel {
-  std::unique_ptr<ModelBackend> backend;
-  std::unique_ptr<Preprocessor> preprocessor;
-  std::unique_ptr<InferencePipeline> pipeline;
-};
-
-Status LoadModel(const ServerOptions& options, Metrics* metrics, ServedModel* model) {
-  VIT_ASSIGN_OR_RETURN(model->backend, LoadEngineBackend(options.model_dir, options.engine));
-  VIT_ASSIGN_OR_RETURN(model->preprocessor,
-                       MakeImagePreprocessor(model->backend->info().preprocess, options.preprocess,
-                                             options.overlay));
-  VIT_ASSIGN_OR_RETURN(model->pipeline,
-                       InferencePipeline::Create(options.pipeline, model->backend.get(),
-                                                 model->preprocessor.get(), metrics));
-  return Status::Ok();
+// The model manager's options from the server's flags: --model DIR (or the
+// embedded default model) is a repository of one.
+ModelManagerOptions ManagerOptions(const ServerOptions& options) {
+  const ModelRepositoryOptions& repository = options.repository;
+  ModelManagerOptions manager;
+  manager.repository = repository.repository;
+  if (manager.repository.empty())
+    manager.single_model = options.model_dir.empty() ? DefaultModelDir() : options.model_dir;
+  manager.control_mode = repository.control_mode;
+  manager.load_models = repository.load_models;
+  manager.allow_model_control = repository.allow_model_control;
+  manager.default_model = repository.default_model;
+  manager.max_model_memory_mb = repository.max_model_memory_mb;
+  manager.pipeline = options.pipeline;
+  manager.dtype = options.engine.dtype;
+  manager.threads = options.engine.threads;
+  manager.default_top_k = options.service.default_top_k;
+  return manager;
 }
 
 std::string JoinInts(const std::vector<int>& values) {
@@ -124,7 +129,7 @@ void LogStartupSummary(const ServerOptions& options, const ModelInfo& info, int 
 // work finish within the grace period; what is left after it is cancelled.
 void Drain(const ShutdownOptions& options, int signal_number, grpc::Server* server,
            http::HttpServer* http_server, HealthStatus* health, ServingContext* service,
-           InferencePipeline* pipeline) {
+           ModelManager* models) {
   const auto start = MonotonicClock::now();
   const int64_t answered_before = service->answered();
   spdlog::info("received {}; health NOT_SERVING, draining {} in-flight request(s)",
@@ -146,12 +151,15 @@ void Drain(const ShutdownOptions& options, int signal_number, grpc::Server* serv
     if (http_server != nullptr) http_server->Stop();
   });
   std::future<void> drain =
-      std::async(std::launch::async, [pipeline] { pipeline->Stop(/*drain=*/true); });
+      std::async(std::launch::async, [models] { models->Stop(/*drain=*/true); });
   const bool cancelled = drain.wait_until(deadline) != std::future_status::ready;
-  if (cancelled) pipeline->Stop(/*drain=*/false);
+  if (cancelled) models->Stop(/*drain=*/false);
   drain.wait();
   shutdown.wait();
   http_shutdown.wait();
+  // Both front doors are closed: answer control calls still queued, wait for
+  // a load or unload still running, before the repository goes away.
+  service->StopModelControl();
   spdlog::info("drained in {} ms: {} request(s) answered during shutdown, {} unanswered{}",
                MillisecondsSince(start), service->answered() - answered_before,
                service->in_flight(),
@@ -227,6 +235,13 @@ int RunServer(const ServerOptions& options) {
     return 1;
   }
   Metrics metrics;
+  // Every served model: one executor and one preprocessing pool for all.
+  EngineModelLoader loader(options.engine, options.preprocess, options.overlay);
+  ModelManager models(ManagerOptions(options), &loader, &metrics);
+  // The repository control surface (OIP repository extension, vit.v1
+  // ListModels, vit-client models) reaches it through ServingContext::
+  // model_control(), set below once the models are loaded.
+  ModelControl* const model_control = &models;
   ServiceOptions service_options = options.service;
   service_options.auth_token = *auth_token;
   ServingContext serving(service_options, &metrics);
@@ -263,25 +278,51 @@ int RunServer(const ServerOptions& options) {
                options.listen.host, port, *metrics_port, http_port);
 
   const auto load_start = MonotonicClock::now();
-  ServedModel model;
-  if (Status status = LoadModel(options, &metrics, &model); !status.ok()) {
-    spdlog::error("cannot serve the model: {}", status.ToString());
+  if (Status status = models.Start(); !status.ok()) {
+    spdlog::error("cannot serve the models: {}", status.ToString());
     health.SetShuttingDown();
     (*server)->Shutdown();
     return 1;
   }
-  InferencePipeline* pipeline = model.pipeline.get();
-  metrics.SetModelInfo(pipeline->model_info());
-  metrics.SetQueueDepthFn([pipeline] {
+  std::shared_ptr<InferencePipeline> default_model = models.ServingPipeline("");
+  if (default_model != nullptr) metrics.SetModelInfo(default_model->model_info());
+  metrics.SetQueueDepthFn([&serving] {
+    std::shared_ptr<InferencePipeline> pipeline = serving.pipeline();
+    if (pipeline == nullptr) return std::make_pair(size_t{0}, size_t{0});
     return std::make_pair(pipeline->NumPreprocessQueued(), pipeline->NumBatchQueued());
   });
-  serving.SetPipeline(pipeline);
-  health.SetServing();
-  LogStartupSummary(options, pipeline->model_info(), port, http_port, *metrics_port,
-                    MillisecondsSince(load_start), !auth_token->empty());
+  serving.SetModelDirectory(&models);
+  serving.SetModelControl(model_control);
+  if (default_model != nullptr) health.SetServing();
+  spdlog::info(
+      "models served: {} (default: {})",
+      [&] {
+        std::string names;
+        for (const std::string& name : models.ServedNames())
+          names += (names.empty() ? "" : ", ") + name;
+        return names.empty() ? std::string("none") : names;
+      }(),
+      models.DefaultModel().empty() ? std::string("none") : models.DefaultModel());
+  if (default_model != nullptr) {
+    LogStartupSummary(options, default_model->model_info(), port, http_port, *metrics_port,
+                      MillisecondsSince(load_start), !auth_token->empty());
+  }
+  default_model.reset();  // unpinned: reloads may free it
+  // Health stays SERVING while the default model is (API unloads included).
+  RepositoryWatcher watcher(
+      &models, options.repository.control_mode == "poll" ? options.repository.poll_secs : 0,
+      [&serving, &health] {
+        if (serving.ready()) {
+          health.SetServing();
+        } else {
+          health.SetNotServing();
+        }
+      });
 
-  Drain(options.shutdown, signal.get(), server->get(), http_server->get(), &health, &serving,
-        pipeline);
+  const int signal_number = signal.get();
+  watcher.Stop();
+  Drain(options.shutdown, signal_number, server->get(), http_server->get(), &health, &serving,
+        &models);
   metrics_http.Stop();
   spdlog::info("vit-server stopped");
   return 0;

@@ -9,12 +9,15 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
 #include "server/bearer_token_auth.h"
 #include "server/inference_pipeline.h"
 #include "server/metrics.h"
+#include "server/model_control.h"
+#include "server/model_control_runner.h"
 #include "server/service_options.h"
 
 namespace vit::server {
@@ -33,6 +36,36 @@ struct CallRecord {
   Status status;
   /// The call's timings on success (the slowest image of a batched call).
   const InferenceResult* result = nullptr;
+  /// The model that served the call, for its statistics; nullptr = the
+  /// default model.
+  InferencePipeline* model = nullptr;
+};
+
+/// Where a server with a model repository finds its models (the
+/// ModelManager): a request's model name to the version serving it.
+class ModelDirectory {
+ public:
+  virtual ~ModelDirectory() = default;
+  /// The pipeline serving `name` ("" = the default model), kept alive (the
+  /// version pinned) while the returned pointer lives; nullptr when not served.
+  virtual std::shared_ptr<InferencePipeline> ServingPipeline(const std::string& name) const = 0;
+  /// NOT_FOUND naming `name` and listing the served models.
+  virtual Status NotServedError(const std::string& name) const = 0;
+  /// Lets the shared executor drop cancelled requests at once.
+  virtual void WakeForCancellation() = 0;
+};
+
+/// One finished model control call (RepositoryIndex, RepositoryModelLoad,
+/// RepositoryModelUnload, ListModels), for RecordControl().
+struct ControlCallRecord {
+  const char* protocol = "oip-grpc";
+  const char* method = "";
+  std::string peer;
+  /// The model loaded or unloaded; "" for the index calls.
+  std::string model;
+  Status status;
+  /// From the call's arrival to its answer.
+  int64_t elapsed_ms = 0;
 };
 
 class ServingContext {
@@ -45,12 +78,42 @@ class ServingContext {
   /// Starts serving with `pipeline` (loaded and warmed up); until then every
   /// call is UNAVAILABLE. The pipeline must outlive every front door.
   void SetPipeline(InferencePipeline* pipeline);
-  InferencePipeline* pipeline() const { return pipeline_.load(std::memory_order_acquire); }
+  /// Starts serving the models of `directory` (which must outlive every
+  /// front door) instead of one pipeline.
+  void SetModelDirectory(ModelDirectory* directory);
+  bool has_model_directory() const { return directory_.load(std::memory_order_acquire) != nullptr; }
+  /// The default model's pipeline, pinned while the pointer lives; nullptr
+  /// until serving (or while no default model is served).
+  std::shared_ptr<InferencePipeline> pipeline() const;
+  /// The pipeline for a request's model name ("" = the default model) and
+  /// version ("" = the served one). With a model directory: NOT_FOUND naming
+  /// the model (and listing the served ones) or the version. With
+  /// SetPipeline(): that pipeline whatever the name (the caller checks the
+  /// name, as before repositories); UNAVAILABLE before serving.
+  StatusOr<std::shared_ptr<InferencePipeline>> Resolve(const std::string& name,
+                                                       const std::string& version = "") const;
   /// From SIGTERM on the server still answers what it accepts, but reports
   /// not ready (ServerReady, /v2/health/ready), as Triton does.
   void SetShuttingDown() { shutting_down_.store(true); }
+  /// After a front door set a request's cancellation flag: lets the executor
+  /// drop the cancelled work (and answer it) at once.
+  void WakeForCancellation() const;
   /// Serving and not shutting down: what readiness checks report.
   bool ready() const { return pipeline() != nullptr && !shutting_down_.load(); }
+
+  /// The model repository's control (model_control.h) the control calls
+  /// use; null (the default) = no repository: they answer
+  /// FAILED_PRECONDITION "no model repository". Set once, before serving;
+  /// `control` must outlive StopModelControl().
+  void SetModelControl(ModelControl* control) { control_runner_.SetControl(control); }
+  /// Runs the control calls off the front doors' threads.
+  ModelControlRunner& model_control() { return control_runner_; }
+  /// Answers queued control calls UNAVAILABLE, waits for running ones and
+  /// joins the control threads; before the ModelControl is destroyed.
+  void StopModelControl() { control_runner_.Stop(); }
+  /// Counts and logs one answered control call (no Enter(): control calls
+  /// are not requests in flight and are answered before a model is served).
+  void RecordControl(const ControlCallRecord& call);
 
   const ServiceOptions& options() const { return options_; }
   const BearerTokenAuth& auth() const { return auth_; }
@@ -88,10 +151,12 @@ class ServingContext {
   const BearerTokenAuth auth_;
   Metrics* const metrics_;
   std::atomic<InferencePipeline*> pipeline_{nullptr};
+  std::atomic<ModelDirectory*> directory_{nullptr};
   std::atomic<bool> shutting_down_{false};
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> answered_{0};
   std::atomic<int64_t> open_streams_{0};
+  ModelControlRunner control_runner_;
 };
 
 }  // namespace vit::server

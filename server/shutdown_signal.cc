@@ -17,8 +17,17 @@ sigset_t TerminationSignals() {
 }  // namespace
 
 void BlockTerminationSignals() {
-  const sigset_t set = TerminationSignals();
+  sigset_t set = TerminationSignals();
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+bool WaitForRescanSignal(int timeout_ms) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  timespec timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+  return sigtimedwait(&set, nullptr, &timeout) == SIGHUP;
 }
 
 int WaitForTerminationSignal() {

@@ -4,9 +4,13 @@
 
 namespace vit::server {
 
-/// Blocks SIGTERM and SIGINT in the calling thread and every thread it
-/// starts afterwards. Call first thing in main().
+/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and every thread
+/// it starts afterwards. Call first thing in main().
 void BlockTerminationSignals();
+
+/// Waits up to `timeout_ms` for SIGHUP (blocked beforehand): true when it
+/// came (the model repository is then rescanned).
+bool WaitForRescanSignal(int timeout_ms);
 
 /// Waits for SIGTERM or SIGINT (blocked beforehand) and returns its number.
 int WaitForTerminationSignal();

@@ -2,17 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 #include <utility>
 
 #include "rpc/status_mapping.h"
+#include "server/cancellable_reactor.h"
 #include "server/classify_stream_reactor.h"
 #include "server/request_conversion.h"
 
 namespace vit::server {
 namespace {
-
-Status NotServing() { return UnavailableError("model is loading; the server is not serving yet"); }
 
 VitServiceImpl::CallSource Source(const char* method, const grpc::CallbackServerContext& context,
                                   InferencePipeline* pipeline) {
@@ -62,26 +62,32 @@ void VitServiceImpl::StartImageCall(CallSource source, const std::string& model,
     done(status);
   };
   if (Status entered = serving_->Enter(); !entered.ok()) return reject(entered);
-  InferencePipeline* pipeline = serving_->pipeline();
+  StatusOr<std::shared_ptr<InferencePipeline>> resolved = serving_->Resolve(model);
+  if (!resolved.ok()) return reject(resolved.status());
+  // Pins the model version until the call is answered.
+  std::shared_ptr<InferencePipeline> pipeline = std::move(resolved).value();
+  record->model = pipeline.get();
   const ModelInfo& info = pipeline->model_info();
-  Status status = CheckModelName(model, info);
+  Status status = serving_->has_model_directory() ? Status::Ok() : CheckModelName(model, info);
   if (status.ok()) status = CheckImageSize(record->bytes, pipeline->max_image_bytes());
   InferenceRequest inference;
-  if (status.ok()) status = prepare(info, &inference);
+  if (status.ok()) status = prepare(info, pipeline->options(), &inference);
   if (!status.ok()) return reject(status);
 
   if (owned_image.empty()) inference.image = image;
   inference.owned_image = std::move(owned_image);
   inference.deadline_micros = serving_->RequestDeadline(source.deadline_micros);
-  pipeline->Submit(std::move(inference),
-                   [this, &info, record, fill = std::move(fill), done = std::move(done)](
-                       const Status& status, InferenceResult result) {
-                     if (status.ok()) fill(info, result);
-                     record->status = status;
-                     record->result = &result;
-                     serving_->Record(*record);
-                     done(status);
-                   });
+  inference.cancelled = std::move(source.cancelled);
+  InferencePipeline* target = pipeline.get();
+  target->Submit(std::move(inference),
+                 [this, &info, record, pipeline, fill = std::move(fill), done = std::move(done)](
+                     const Status& status, InferenceResult result) {
+                   if (status.ok()) fill(info, result);
+                   record->status = status;
+                   record->result = &result;
+                   serving_->Record(*record);
+                   done(status);
+                 });
 }
 
 void VitServiceImpl::StartClassify(CallSource source, const v1::ClassifyRequest& request,
@@ -91,8 +97,10 @@ void VitServiceImpl::StartClassify(CallSource source, const v1::ClassifyRequest&
   const int default_top_k = options().default_top_k;
   StartImageCall(
       std::move(source), request.model(), request.image(), std::move(owned_image),
-      [requested_top_k, default_top_k](const ModelInfo& info, InferenceRequest* inference) {
-        StatusOr<int> top_k = ResolveTopK(requested_top_k, info, default_top_k);
+      [requested_top_k, default_top_k](const ModelInfo& info, const PipelineOptions& served,
+                                       InferenceRequest* inference) {
+        StatusOr<int> top_k = ResolveTopK(
+            requested_top_k, info, served.default_top_k > 0 ? served.default_top_k : default_top_k);
         if (!top_k.ok()) return top_k.status();
         inference->top_k = *top_k;
         return Status::Ok();
@@ -108,7 +116,7 @@ void VitServiceImpl::StartEmbed(CallSource source, const v1::EmbedRequest& reque
                                 std::function<void(const Status&)> done) {
   StartImageCall(
       std::move(source), request.model(), request.image(), std::move(owned_image),
-      [](const ModelInfo&, InferenceRequest* inference) {
+      [](const ModelInfo&, const PipelineOptions&, InferenceRequest* inference) {
         inference->want_features = true;
         return Status::Ok();
       },
@@ -148,12 +156,14 @@ void VitServiceImpl::StartExplain(CallSource source, const v1::ExplainRequest& r
 grpc::ServerUnaryReactor* VitServiceImpl::Classify(grpc::CallbackServerContext* context,
                                                    const v1::ClassifyRequest* request,
                                                    v1::ClassifyResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new CancellableUnaryReactor([this] { serving_->WakeForCancellation(); });
   if (grpc::Status status = Authenticate("Classify", *context); !status.ok()) {
     reactor->Finish(status);
     return reactor;
   }
-  StartClassify(Source("Classify", *context, pipeline()), *request, /*owned_image=*/{}, response,
+  CallSource source = Source("Classify", *context, pipeline().get());
+  source.cancelled = reactor->cancelled();
+  StartClassify(std::move(source), *request, /*owned_image=*/{}, response,
                 [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }
@@ -170,12 +180,14 @@ VitServiceImpl::ClassifyStream(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* VitServiceImpl::Embed(grpc::CallbackServerContext* context,
                                                 const v1::EmbedRequest* request,
                                                 v1::EmbedResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new CancellableUnaryReactor([this] { serving_->WakeForCancellation(); });
   if (grpc::Status status = Authenticate("Embed", *context); !status.ok()) {
     reactor->Finish(status);
     return reactor;
   }
-  StartEmbed(Source("Embed", *context, pipeline()), *request, /*owned_image=*/{}, response,
+  CallSource source = Source("Embed", *context, pipeline().get());
+  source.cancelled = reactor->cancelled();
+  StartEmbed(std::move(source), *request, /*owned_image=*/{}, response,
              [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }
@@ -201,10 +213,38 @@ grpc::ServerUnaryReactor* VitServiceImpl::GetModelInfo(grpc::CallbackServerConte
     reactor->Finish(status);
     return reactor;
   }
-  InferencePipeline* pipeline = this->pipeline();
-  Status status =
-      pipeline == nullptr ? NotServing() : CheckModelName(request->model(), pipeline->model_info());
-  if (status.ok()) FillModelInfo(pipeline->model_info(), pipeline->options(), response);
+  StatusOr<std::shared_ptr<InferencePipeline>> pipeline = serving_->Resolve(request->model());
+  Status status = pipeline.status();
+  if (status.ok() && !serving_->has_model_directory())
+    status = CheckModelName(request->model(), (*pipeline)->model_info());
+  if (status.ok()) FillModelInfo((*pipeline)->model_info(), (*pipeline)->options(), response);
+  reactor->Finish(rpc::ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* VitServiceImpl::ListModels(grpc::CallbackServerContext* context,
+                                                     const v1::ListModelsRequest* request,
+                                                     v1::ListModelsResponse* response) {
+  const auto start = std::chrono::steady_clock::now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status status = Authenticate("ListModels", *context); !status.ok()) {
+    reactor->Finish(status);
+    return reactor;
+  }
+  ModelControlRunner& control = serving_->model_control();
+  StatusOr<std::vector<ModelIndexEntry>> index = control.Index(request->ready_only());
+  StatusOr<std::string> default_model = control.DefaultModel();
+  Status status = !index.ok() ? index.status() : default_model.status();
+  if (status.ok()) FillListModels(*index, *default_model, response);
+  ControlCallRecord record;
+  record.protocol = "vit";
+  record.method = "ListModels";
+  record.peer = context->peer();
+  record.status = status;
+  record.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+  serving_->RecordControl(record);
   reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }

@@ -47,6 +47,11 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
   grpc::ServerUnaryReactor* GetModelInfo(grpc::CallbackServerContext* context,
                                          const v1::GetModelInfoRequest* request,
                                          v1::ModelInfo* response) override;
+  /// The repository's index grouped per model (ModelControlRunner::Index);
+  /// answers at once.
+  grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
+                                       const v1::ListModelsRequest* request,
+                                       v1::ListModelsResponse* response) override;
 
   /// Where a Classify or Embed call came from, for limits, metrics and logs.
   struct CallSource {
@@ -57,6 +62,9 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
     std::string peer;
     /// The call's deadline on the pipeline's clock (microseconds); 0 = none.
     int64_t deadline_micros = 0;
+    /// Set when the client cancels (nullptr = never): see
+    /// InferenceRequest::cancelled.
+    std::shared_ptr<const std::atomic<bool>> cancelled;
   };
 
   /// Validates `request` and submits it; `done` runs exactly once (possibly
@@ -73,7 +81,8 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
                     v1::ExplainResponse* response, std::function<void(const Status&)> done);
 
   const ServiceOptions& options() const { return serving_->options(); }
-  InferencePipeline* pipeline() const { return serving_->pipeline(); }
+  /// The default model's pipeline, pinned while the pointer lives.
+  std::shared_ptr<InferencePipeline> pipeline() const { return serving_->pipeline(); }
   ServingContext* serving() const { return serving_; }
   /// Requests accepted by an RPC handler and not yet answered.
   int64_t in_flight() const { return serving_->in_flight(); }
@@ -87,7 +96,9 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
  private:
   // Sets up the pipeline request once the common checks passed; an error
   // refuses the call.
-  using PrepareFn = std::function<Status(const ModelInfo&, InferenceRequest*)>;
+  // `options`: the serving pipeline's (a model's own default top-k).
+  using PrepareFn =
+      std::function<Status(const ModelInfo&, const PipelineOptions& options, InferenceRequest*)>;
   // Fills the response from a successful result.
   using FillFn = std::function<void(const ModelInfo&, const InferenceResult&)>;
   // The path of every image call: Enter, model name and size checks,

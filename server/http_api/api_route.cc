@@ -64,11 +64,36 @@ Route MatchModel(const std::vector<std::string_view>& s) {
   return route;
 }
 
+// segments after "/v2/repository": index | models/{m}/load | models/{m}/unload
+Route MatchRepository(const std::vector<std::string_view>& s) {
+  if (s.size() == 3 && s[2] == "index")
+    return Make(Endpoint::kRepositoryIndex, "POST", "RepositoryIndex", "oip-http");
+  if (s.size() != 5 || s[2] != "models" || s[3].empty()) return Route();
+  Route route;
+  if (s[4] == "load") {
+    route = Make(Endpoint::kRepositoryLoad, "POST", "RepositoryModelLoad", "oip-http");
+  } else if (s[4] == "unload") {
+    route = Make(Endpoint::kRepositoryUnload, "POST", "RepositoryModelUnload", "oip-http");
+  } else {
+    return Route();
+  }
+  route.model = std::string(s[3]);
+  return route;
+}
+
+Route WebPage() {
+  Route route = Make(Endpoint::kWebPage, "GET", "/", "web");
+  route.open = true;
+  return route;
+}
+
 }  // namespace
 
 Route MatchRoute(std::string_view path) {
   const std::vector<std::string_view> s = Segments(path);
   if (s.empty()) return Route();
+  if (s.size() == 1 && s[0].empty()) return WebPage();
+  if (s.size() == 2 && s[0] == "web" && !s[1].empty()) return WebPage();
   if (s[0] == "v2") {
     if (s.size() == 1) return Make(Endpoint::kServerMetadata, "GET", "ServerMetadata", "oip-http");
     if (s.size() == 3 && s[1] == "health") {
@@ -79,11 +104,13 @@ Route MatchRoute(std::string_view path) {
       return route;
     }
     if (s.size() >= 3 && s[1] == "models") return MatchModel(s);
+    if (s.size() >= 3 && s[1] == "repository") return MatchRepository(s);
     return Route();
   }
   if (s[0] == "v1" && s.size() == 2) {
     if (s[1] == "classify") return Make(Endpoint::kClassify, "POST", "/v1/classify", "http");
     if (s[1] == "embed") return Make(Endpoint::kEmbed, "POST", "/v1/embed", "http");
+    if (s[1] == "explain") return Make(Endpoint::kExplain, "POST", "/v1/explain", "http");
   }
   if (s[0] == "v1" && s.size() == 3 && s[1] == "models" && !s[2].empty()) {
     Route route = Make(Endpoint::kModelInfo, "GET", "/v1/models", "http");

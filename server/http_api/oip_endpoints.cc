@@ -81,7 +81,13 @@ void OipEndpoints::Handle(const Route& route, std::shared_ptr<const http::HttpRe
 }
 
 http::HttpResponse OipEndpoints::Metadata(const Route& route) const {
-  InferencePipeline* pipeline = serving_->pipeline();
+  std::shared_ptr<InferencePipeline> pipeline = serving_->pipeline();
+  if (serving_->has_model_directory() && !route.model.empty()) {
+    StatusOr<std::shared_ptr<InferencePipeline>> named =
+        serving_->Resolve(route.model, route.version);
+    if (!named.ok()) return Error(named.status());
+    pipeline = std::move(named).value();
+  }
   if (pipeline == nullptr) return Error(NotLoaded());
   const ModelInfo& info = pipeline->model_info();
   if (route.endpoint == Endpoint::kModelStats && route.model.empty()) {
@@ -89,7 +95,9 @@ http::HttpResponse OipEndpoints::Metadata(const Route& route) const {
     return Json(
         200, ModelStatisticsJson(info.id, oip::kModelVersion, pipeline->statistics().Snapshot()));
   }
-  Status known = oip::CheckModelAndVersion(route.model, route.version, info);
+  Status known = serving_->has_model_directory()
+                     ? Status::Ok()
+                     : oip::CheckModelAndVersion(route.model, route.version, info);
   if (!known.ok()) return Error(known);
   switch (route.endpoint) {
     case Endpoint::kModelMetadata:

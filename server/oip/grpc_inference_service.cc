@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "rpc/status_mapping.h"
+#include "server/cancellable_reactor.h"
 #include "server/oip/grpc_metadata_conversion.h"
 #include "server/oip/grpc_stream_infer_reactor.h"
 #include "server/oip/grpc_tensor_conversion.h"
@@ -36,12 +37,15 @@ class RejectedStreamReactor final : public StreamReactor {
 
 // The pipeline serving model `name` (version `version`), or the error of a
 // model RPC: UNAVAILABLE while loading, NOT_FOUND for another model.
-StatusOr<InferencePipeline*> ServedModel(const ServingContext& serving, const std::string& name,
-                                         const std::string& version) {
-  InferencePipeline* pipeline = serving.pipeline();
-  if (pipeline == nullptr)
-    return UnavailableError("model is loading; the server is not serving yet");
-  VIT_RETURN_IF_ERROR(CheckModelAndVersion(name, version, pipeline->model_info()));
+StatusOr<std::shared_ptr<InferencePipeline>> ServedModel(const ServingContext& serving,
+                                                         const std::string& name,
+                                                         const std::string& version) {
+  // The protocol names the model in every call: no default model here.
+  if (name.empty() && serving.has_model_directory())
+    return NotFoundError("the Open Inference Protocol needs a model name");
+  VIT_ASSIGN_OR_RETURN(std::shared_ptr<InferencePipeline> pipeline, serving.Resolve(name, version));
+  if (!serving.has_model_directory())
+    VIT_RETURN_IF_ERROR(CheckModelAndVersion(name, version, pipeline->model_info()));
   return pipeline;
 }
 
@@ -107,7 +111,7 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelMetadata(
     inference::ModelMetadataResponse* response) {
   if (grpc::Status status = Authenticate("ModelMetadata", *context); !status.ok())
     return FinishNow(context, status);
-  StatusOr<InferencePipeline*> pipeline =
+  StatusOr<std::shared_ptr<InferencePipeline>> pipeline =
       ServedModel(*serving_, request->name(), request->version());
   if (pipeline.ok()) FillModelMetadata(DescribeModel((*pipeline)->model_info()), response);
   return FinishNow(context, rpc::ToGrpcStatus(pipeline.status()));
@@ -118,7 +122,7 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelConfig(
     inference::ModelConfigResponse* response) {
   if (grpc::Status status = Authenticate("ModelConfig", *context); !status.ok())
     return FinishNow(context, status);
-  StatusOr<InferencePipeline*> pipeline =
+  StatusOr<std::shared_ptr<InferencePipeline>> pipeline =
       ServedModel(*serving_, request->name(), request->version());
   if (pipeline.ok()) {
     FillModelConfig(DescribeModelConfig((*pipeline)->model_info(), (*pipeline)->options()),
@@ -132,9 +136,14 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelStatistics(
     inference::ModelStatisticsResponse* response) {
   if (grpc::Status status = Authenticate("ModelStatistics", *context); !status.ok())
     return FinishNow(context, status);
-  InferencePipeline* pipeline = serving_->pipeline();
+  std::shared_ptr<InferencePipeline> pipeline = serving_->pipeline();
   Status status;
-  if (pipeline == nullptr) {
+  if (serving_->has_model_directory() && !request->name().empty()) {
+    StatusOr<std::shared_ptr<InferencePipeline>> named =
+        serving_->Resolve(request->name(), request->version());
+    status = named.status();
+    if (named.ok()) pipeline = std::move(named).value();
+  } else if (pipeline == nullptr) {
     status = UnavailableError("model is loading; the server is not serving yet");
   } else if (!request->name().empty()) {  // empty = every model: the one served
     status = CheckModelAndVersion(request->name(), request->version(), pipeline->model_info());
@@ -150,7 +159,8 @@ void GrpcInferenceServiceImpl::StartInfer(const char* method, const std::string&
                                           int64_t deadline_micros,
                                           const inference::ModelInferRequest& request,
                                           inference::ModelInferResponse* response,
-                                          std::function<void(const Status&)> done) {
+                                          std::function<void(const Status&)> done,
+                                          std::shared_ptr<const std::atomic<bool>> cancelled) {
   auto converted = std::make_shared<InferRequest>();
   Status status = FromGrpcRequest(request, converted.get());
   if (!status.ok()) {
@@ -163,6 +173,7 @@ void GrpcInferenceServiceImpl::StartInfer(const char* method, const std::string&
   call.method = method;
   call.peer = peer;
   call.deadline_micros = deadline_micros;
+  call.cancelled = std::move(cancelled);
   const bool raw = UsesRawContents(request);
   const InferRequest& converted_ref = *converted;
   // `converted` rides along in the callback: its views must outlive the run.
@@ -179,11 +190,13 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelInfer(
     inference::ModelInferResponse* response) {
   if (grpc::Status status = Authenticate("ModelInfer", *context); !status.ok())
     return FinishNow(context, status);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  InferencePipeline* pipeline = serving_->pipeline();
+  auto* reactor = new CancellableUnaryReactor([this] { serving_->WakeForCancellation(); });
+  std::shared_ptr<InferencePipeline> pipeline = serving_->pipeline();
   const int64_t deadline = pipeline != nullptr ? DeadlineMicros(*context, pipeline->clock()) : 0;
-  StartInfer("ModelInfer", context->peer(), deadline, *request, response,
-             [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
+  StartInfer(
+      "ModelInfer", context->peer(), deadline, *request, response,
+      [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); },
+      reactor->cancelled());
   return reactor;
 }
 

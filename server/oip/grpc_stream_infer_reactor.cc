@@ -14,7 +14,7 @@ GrpcStreamInferReactor::GrpcStreamInferReactor(GrpcInferenceServiceImpl* service
       peer_(context->peer()),
       max_in_flight_(std::max(1, service->serving()->options().max_stream_in_flight)),
       request_(std::make_unique<inference::ModelInferRequest>()) {
-  if (InferencePipeline* pipeline = service_->serving()->pipeline())
+  if (std::shared_ptr<InferencePipeline> pipeline = service_->serving()->pipeline())
     deadline_micros_ = DeadlineMicros(*context, pipeline->clock());
   Advance();
 }

@@ -109,9 +109,13 @@ Status CheckPixelInput(const InputTensor& input, const ModelInfo& info, Plan* pl
   return Status::Ok();
 }
 
-Status MakePlan(const InferRequest& request, const InferencePipeline& pipeline, Plan* plan) {
+// `check_name`: without a model repository the served model's name and
+// version are checked here (with one, ServingContext::Resolve did).
+Status MakePlan(const InferRequest& request, const InferencePipeline& pipeline, bool check_name,
+                Plan* plan) {
   const ModelInfo& info = pipeline.model_info();
-  VIT_RETURN_IF_ERROR(CheckModelAndVersion(request.model_name, request.model_version, info));
+  if (check_name)
+    VIT_RETURN_IF_ERROR(CheckModelAndVersion(request.model_name, request.model_version, info));
   if (request.inputs.size() != 1) {
     return InvalidArgumentError("model '" + info.id +
                                 "' takes exactly one input, 'image' (BYTES) or 'pixel_values' "
@@ -191,6 +195,11 @@ class BatchedCall {
     record_.method = call.method;
     record_.peer = std::move(call.peer);
     record_.images = plan_.batch;
+  }
+  /// The repository's name and version instead of the model's id and "1".
+  void SetModel(const std::string& name, const std::string& version) {
+    response_.model_name = name;
+    response_.model_version = version;
   }
 
   void set_bytes(size_t bytes) { record_.bytes = bytes; }
@@ -294,9 +303,17 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
     done(status, InferResponse());
   };
   if (Status entered = serving_->Enter(1); !entered.ok()) return reject(entered);
-  InferencePipeline* pipeline = serving_->pipeline();
+  // The protocol names the model in every call: no default model here.
+  if (request.model_name.empty() && serving_->has_model_directory())
+    return reject(NotFoundError("the Open Inference Protocol needs a model name"));
+  StatusOr<std::shared_ptr<InferencePipeline>> resolved =
+      serving_->Resolve(request.model_name, request.model_version);
+  if (!resolved.ok()) return reject(resolved.status());
+  std::shared_ptr<InferencePipeline> pipeline = std::move(resolved).value();  // pinned
   Plan plan;
-  if (Status status = MakePlan(request, *pipeline, &plan); !status.ok()) return reject(status);
+  if (Status status = MakePlan(request, *pipeline, !serving_->has_model_directory(), &plan);
+      !status.ok())
+    return reject(status);
   // The other B - 1 images of the batch enter too (the in-flight cap counts
   // images), then the call is recorded once for all B.
   if (plan.batch > 1) {
@@ -313,6 +330,9 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
   const ModelInfo& info = pipeline->model_info();
   auto gathered = std::make_shared<BatchedCall>(serving_, request, std::move(plan), call, info,
                                                 std::move(done));
+  // From a model repository: the model's name there and the served version.
+  const PipelineOptions& served = pipeline->options();
+  if (!served.model_name.empty()) gathered->SetModel(served.model_name, served.model_version);
   size_t bytes = 0;
   const int64_t deadline = serving_->RequestDeadline(call.deadline_micros);
   const size_t pixels_per_image = input.fp32_count / batch;
@@ -328,6 +348,7 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
     inference.want_logits = want_logits;
     inference.want_features = want_features;
     inference.deadline_micros = deadline;
+    inference.cancelled = call.cancelled;
     if (b == batch - 1) gathered->set_bytes(bytes);
     pipeline->Submit(std::move(inference),
                      [gathered, b](const Status& status, InferenceResult result) {

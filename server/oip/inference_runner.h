@@ -6,8 +6,10 @@
 // service and the HTTP codec call it; neither repeats these checks.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -28,6 +30,9 @@ struct CallInfo {
   /// Absolute deadline on the pipeline's clock (microseconds); 0 = none (the
   /// server's default deadline applies).
   int64_t deadline_micros = 0;
+  /// Set when the client cancels (nullptr = never): see
+  /// InferenceRequest::cancelled.
+  std::shared_ptr<const std::atomic<bool>> cancelled;
 };
 
 class InferenceRunner {

@@ -14,6 +14,7 @@
 #include "server/http_api/infer_request_parser.h"
 #include "server/http_api/infer_response_writer.h"
 #include "server/http_api/oip_documents.h"
+#include "server/http_api/repository_documents.h"
 
 namespace vit::server::http_api {
 namespace {
@@ -358,10 +359,66 @@ TEST(ApiRouteTest, PathsToEndpoints) {
   EXPECT_EQ(classify.endpoint, Endpoint::kClassify);
   EXPECT_STREQ(classify.protocol, "http");
   EXPECT_EQ(MatchRoute("/v1/models/vit").model, "vit");
-  for (const char* unknown :
-       {"", "/", "/v3", "/v2/models", "/v2/models/vit/bogus", "/v2/models/vit/versions/1/infer/x",
-        "/v2/models//infer", "/v2/health/dead", "/v1/classify/x"}) {
+  const Route explain = MatchRoute("/v1/explain");
+  EXPECT_EQ(explain.endpoint, Endpoint::kExplain);
+  EXPECT_STREQ(explain.method, "POST");
+  EXPECT_STREQ(explain.protocol, "http");
+  EXPECT_FALSE(explain.open) << "explanations need the token like classify";
+  for (const char* page : {"/", "/web/app.js", "/web/style.css", "/web/anything"}) {
+    const Route route = MatchRoute(page);
+    EXPECT_EQ(route.endpoint, Endpoint::kWebPage) << page;
+    EXPECT_STREQ(route.method, "GET") << page;
+    EXPECT_TRUE(route.open) << page << ": a browser cannot send the token when it navigates";
+  }
+  for (const char* unknown : {"", "/v3", "/web", "/web/", "/web/a/b", "/v1/explain/x", "/v2/models",
+                              "/v2/models/vit/bogus", "/v2/models/vit/versions/1/infer/x",
+                              "/v2/models//infer", "/v2/health/dead", "/v1/classify/x"}) {
     EXPECT_EQ(MatchRoute(unknown).endpoint, Endpoint::kUnknown) << unknown;
+  }
+}
+
+TEST(ApiRouteTest, RepositoryPaths) {
+  const Route index = MatchRoute("/v2/repository/index");
+  EXPECT_EQ(index.endpoint, Endpoint::kRepositoryIndex);
+  EXPECT_STREQ(index.method, "POST");
+  EXPECT_STREQ(index.name, "RepositoryIndex");
+  EXPECT_FALSE(index.open);
+  const Route load = MatchRoute("/v2/repository/models/vit-b16/load");
+  EXPECT_EQ(load.endpoint, Endpoint::kRepositoryLoad);
+  EXPECT_EQ(load.model, "vit-b16");
+  EXPECT_STREQ(load.name, "RepositoryModelLoad");
+  const Route unload = MatchRoute("/v2/repository/models/vit-b16/unload/");
+  EXPECT_EQ(unload.endpoint, Endpoint::kRepositoryUnload);
+  EXPECT_STREQ(unload.protocol, "oip-http");
+  for (const char* unknown : {"/v2/repository", "/v2/repository/models", "/v2/repository/models/m",
+                              "/v2/repository/models//load", "/v2/repository/models/m/reload",
+                              "/v2/repository/index/x", "/v2/repository/models/m/load/x"}) {
+    EXPECT_EQ(MatchRoute(unknown).endpoint, Endpoint::kUnknown) << unknown;
+  }
+}
+
+TEST(RepositoryDocumentsTest, IndexRequestAndAnswer) {
+  EXPECT_FALSE(*ParseIndexRequest(""));
+  EXPECT_FALSE(*ParseIndexRequest(" {} "));
+  EXPECT_TRUE(*ParseIndexRequest(R"({"ready": true})"));
+  for (const char* bad : {"{", "[]", "true", R"({"ready": 1})", R"({"repository": "x"})"}) {
+    EXPECT_EQ(ParseIndexRequest(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(ParseIndexRequest(std::string(kMaxRepositoryBodyBytes + 1, ' ')).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(RepositoryIndexJson({}), "[]");
+  const nlohmann::json index = nlohmann::json::parse(RepositoryIndexJson(
+      {{"m", "2", "READY", "", true}, {"m", "3", "UNAVAILABLE", "bad", false}}));
+  EXPECT_EQ(index, nlohmann::json::parse(R"([{"name": "m", "version": "2", "state": "READY",
+      "reason": ""}, {"name": "m", "version": "3", "state": "UNAVAILABLE", "reason": "bad"}])"));
+}
+
+TEST(RepositoryDocumentsTest, ControlParametersAreNamed) {
+  EXPECT_TRUE(ParseControlParameters("")->empty());
+  EXPECT_EQ(*ParseControlParameters(R"({"parameters": {"b": 1, "a": true}})"),
+            (std::vector<std::string>{"a", "b"}));
+  for (const char* bad : {"[", R"({"parameters": []})", R"({"name": "m"})"}) {
+    EXPECT_EQ(ParseControlParameters(bad).status().code(), StatusCode::kInvalidArgument) << bad;
   }
 }
 

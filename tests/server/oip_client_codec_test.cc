@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tools/vit-client/front_door.h"
+#include "tools/vit-client/model_rows.h"
 #include "tools/vit-client/oip_grpc_codec.h"
 #include "tools/vit-client/oip_http_codec.h"
 #include "tools/vit-client/oip_wire.h"
@@ -332,6 +333,58 @@ TEST(FrontDoorTest, HttpStatusesMapToGrpcCodes) {
   EXPECT_EQ(HttpStatusToGrpcCode(418), StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(HttpStatusToGrpcCode(502), StatusCode::INTERNAL);
   EXPECT_EQ(HttpStatusToGrpcCode(302), StatusCode::UNKNOWN);
+}
+
+TEST(ModelRowsTest, HttpIndexWithTritonsOptionalFields) {
+  StatusOr<std::vector<ModelRow>> rows =
+      RowsFromIndexJson(R"([{"name": "a", "version": "1", "state": "READY"}, {"name": "b"}])");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].state, "READY");
+  EXPECT_EQ((*rows)[0].reason, "");
+  EXPECT_EQ((*rows)[1].name, "b");
+  EXPECT_FALSE((*rows)[1].default_version.has_value());
+  for (const char* bad : {"{}", "[1]", R"([{"name": 3}])", R"([{"version": "1"}])", "nope"}) {
+    EXPECT_EQ(RowsFromIndexJson(bad).status().code(), vit::StatusCode::kDataLoss) << bad;
+  }
+}
+
+TEST(ModelRowsTest, TableMarksTheDefaults) {
+  v1::ListModelsResponse response;
+  response.set_default_model("alpha");
+  v1::ListedModel* alpha = response.add_models();
+  alpha->set_name("alpha");
+  alpha->set_is_default_model(true);
+  auto* old = alpha->add_versions();
+  old->set_version("1");
+  old->set_state("UNAVAILABLE");
+  old->set_reason("unloaded");
+  auto* current = alpha->add_versions();
+  current->set_version("2");
+  current->set_state("READY");
+  current->set_is_default(true);
+  v1::ListedModel* beta = response.add_models();
+  beta->set_name("beta-long-name");
+  auto* only = beta->add_versions();
+  only->set_version("1");
+  only->set_state("READY");
+  only->set_is_default(true);
+  const std::vector<ModelRow> rows = RowsFromListModels(response);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(ModelTable(rows),
+            "NAME            VERSION  STATE        DEFAULT  REASON\n"
+            "alpha           1        UNAVAILABLE           unloaded\n"
+            "alpha           2        READY        model\n"
+            "beta-long-name  1        READY        yes\n");
+  EXPECT_EQ(ModelTable({}), "no models\n");
+  const nlohmann::json json = ModelRowsJson(rows);
+  EXPECT_EQ(json[1]["default_model"], true);
+  EXPECT_EQ(json[2]["default_model"], false);
+  EXPECT_EQ(json[0]["reason"], "unloaded");
+  inference::RepositoryIndexResponse index;
+  index.add_models()->set_name("alpha");
+  const std::string oip_table = ModelTable(RowsFromRepositoryIndex(index));
+  EXPECT_EQ(oip_table.substr(oip_table.size() - 4), "  -\n") << oip_table;  // OIP does not say
 }
 
 }  // namespace

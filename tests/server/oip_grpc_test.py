@@ -6,8 +6,9 @@ from the repository's .proto files (grpc_tools.protoc) into a temporary folder;
 vit-server is started on 127.0.0.1 with an ephemeral port. Every RPC is
 called: health, metadata, ModelConfig, ModelStatistics, ModelInfer (image
 BYTES as typed contents and as raw_input_contents, pixel_values, the
-classification extension, batches), ModelStreamInfer, and the RPCs that must
-answer UNIMPLEMENTED. Answers are checked against vit.v1 on the same server
+classification extension, batches), ModelStreamInfer, the repository
+extension's RPCs (FAILED_PRECONDITION: this server has no model repository),
+and the RPCs that must answer UNIMPLEMENTED. Answers are checked against vit.v1 on the same server
 and against the fixtures' reference logits (one server per fixture model
 folder). Test images are drawn with PIL at test time.
 
@@ -587,13 +588,23 @@ class OipGrpcTest(unittest.TestCase):
                                   self.vit_probabilities(image), 1e-6,
                                   "stream %s row %d" % (request_id, row))
 
+    def test_repository_index_and_control_off(self):
+        # --model DIR is a repository of one model: the index lists it READY;
+        # load and unload need --allow-model-control, which is off here.
+        pb, oip = self.s.pb, self.s.oip
+        index = oip.RepositoryIndex(pb.RepositoryIndexRequest(ready=True), timeout=10)
+        self.assertEqual([(m.name, m.state) for m in index.models], [(self.model, "READY")])
+        calls = [(oip.RepositoryModelLoad, pb.RepositoryModelLoadRequest(model_name=self.model)),
+                 (oip.RepositoryModelUnload,
+                  pb.RepositoryModelUnloadRequest(model_name=self.model))]
+        for call, request in calls:
+            with self.subTest(type(request).__name__):
+                self.assert_code(call, request, self.s.grpc.StatusCode.FAILED_PRECONDITION,
+                                 "--allow-model-control")
+
     def test_unimplemented_rpcs(self):
         pb, oip = self.s.pb, self.s.oip
-        calls = [(oip.RepositoryIndex, pb.RepositoryIndexRequest()),
-                 (oip.RepositoryModelLoad, pb.RepositoryModelLoadRequest(model_name=self.model)),
-                 (oip.RepositoryModelUnload,
-                  pb.RepositoryModelUnloadRequest(model_name=self.model)),
-                 (oip.SystemSharedMemoryStatus, pb.SystemSharedMemoryStatusRequest()),
+        calls = [(oip.SystemSharedMemoryStatus, pb.SystemSharedMemoryStatusRequest()),
                  (oip.SystemSharedMemoryRegister, pb.SystemSharedMemoryRegisterRequest()),
                  (oip.SystemSharedMemoryUnregister, pb.SystemSharedMemoryUnregisterRequest()),
                  (oip.CudaSharedMemoryStatus, pb.CudaSharedMemoryStatusRequest()),

@@ -5,7 +5,8 @@ Starts vit-server on 127.0.0.1 (gRPC, metrics and HTTP on free ports, a bearer
 token, the embedded default model unless --model-dir) and calls every endpoint:
 the Open Inference Protocol REST API (/v2: health, metadata, config, stats,
 infer with JSON tensors and with Triton's binary tensor data extension) and the
-plain /v1 endpoints (classify, embed, models; classify also through curl).
+plain /v1 endpoints (classify, embed, models; classify also through curl; the
+query errors of explain), and the web page's files (GET /: CSP, ETag and 304).
 Provokes the errors (no token, malformed JSON, truncated binary data, a shape
 that does not match the data, a body over the limit, unknown model and
 version, wrong method, undecodable image, too large a batch): each must be a
@@ -390,6 +391,43 @@ def test_errors(client, model, images):
     expect_error(client, "/v1/classify of an unknown model", status, 404, json.loads(data))
 
 
+def test_explain_errors_and_page(client, images):
+    """/v1/explain's query checks (before anything runs) and the web page's headers
+    through the real transport; none of this needs the explanation itself."""
+    for query, needle in (("method=gradcam", 'method "gradcam"'),
+                          ("head_fusion=median", 'head_fusion "median"'),
+                          ("discard_ratio=1", "outside [0, 1)"),
+                          ("discard_ratio=abc", "discard_ratio must be a number"),
+                          ("format=gif", "format must be json"),
+                          ("format=png&overlay=false", "overlay=false")):
+        status, _, data = client.request("POST", "/v1/explain?" + query, images[0])
+        document = json.loads(data)
+        expect_error(client, "/v1/explain?" + query, status, 400, document)
+        check(needle in document.get("error", ""), "/v1/explain?%s: %r lacks %r" %
+              (query, document, needle))
+    status, _, data = client.request("POST", "/v1/explain", images[0], token=None)
+    expect_error(client, "/v1/explain without the token", status, 401, json.loads(data))
+
+    status, headers, page = client.request("GET", "/", token=None)
+    check(status == 200 and headers.get("content-type") == "text/html; charset=utf-8" and
+          b'<script src="/web/app.js"' in page, "GET /: %s %s" % (status, headers))
+    csp = headers.get("content-security-policy", "")
+    check("default-src 'none'" in csp and "script-src 'self'" in csp and "http" not in csp,
+          "GET /: Content-Security-Policy %r" % csp)
+    etag = headers.get("etag", "")
+    status, again, body = client.request("GET", "/", headers={"If-None-Match": etag}, token=None)
+    check(etag and status == 304 and body == b"" and again.get("etag") == etag,
+          "GET / with If-None-Match %r: %s %s %r" % (etag, status, again, body[:50]))
+    for path, content_type in (("/web/app.js", "text/javascript; charset=utf-8"),
+                               ("/web/style.css", "text/css; charset=utf-8")):
+        status, headers, _ = client.request("GET", path, token=None)
+        check(status == 200 and headers.get("content-type") == content_type,
+              "GET %s: %s %s" % (path, status, headers.get("content-type")))
+    status, _, data = client.request("GET", "/web/missing.js", token=None)
+    expect_error(client, "GET /web/missing.js", status, 404, json.loads(data))
+    print("ok: /v1/explain's query errors, the web page's files, CSP and 304", flush=True)
+
+
 def test_metrics(port):
     """Calls are counted under the protocol labels "oip-http" and "http"."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -430,6 +468,7 @@ def main():
                   png(100, 80, 1, 7), png(28, 40, 3, 8)]
         test_infer(client, model, metadata, images, work)
         test_errors(client, model, images)
+        test_explain_errors_and_page(client, images)
         status, _ = client.json("GET", "/v2/health/live")
         check(status == 200 and server.process.poll() is None, "the server died")
         test_metrics(server.metrics_port)

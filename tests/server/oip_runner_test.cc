@@ -50,7 +50,7 @@ class OipRunnerTest : public ::testing::Test {
     std::promise<Answer> promise;
     std::future<Answer> future = promise.get_future();
     int calls = 0;
-    runner_.Infer(request, CallInfo{"oip-grpc", "ModelInfer", "test", 0},
+    runner_.Infer(request, CallInfo{"oip-grpc", "ModelInfer", "test", 0, nullptr},
                   [&](const Status& status, InferResponse response) {
                     if (++calls == 1) promise.set_value(Answer{status, std::move(response)});
                   });

@@ -123,6 +123,23 @@ CLI::App* AddLoad(CLI::App* app, ClientArguments* a) {
   return load;
 }
 
+CLI::App* AddModels(CLI::App* app, ClientArguments* a) {
+  ModelsOptions& o = a->models;
+  CLI::App* models = app->add_subcommand(
+      "models",
+      "The server's model repository: list (vit: ListModels; oip-*: the repository index), "
+      "load NAME, unload NAME, reload NAME (load again: what the repository holds now); load "
+      "and unload need the server's --allow-model-control. vit sends load and unload through "
+      "the Open Inference Protocol on the same port");
+  models->add_option("action", o.action, "list, load, unload or reload")
+      ->required()
+      ->check(CLI::IsMember({"list", "load", "unload", "reload"}));
+  models->add_option("name", o.name, "The model (load, unload, reload)");
+  models->add_flag("--ready", o.ready_only, "list: only the versions that are READY");
+  models->add_flag("--json", o.json, "Print JSON");
+  return models;
+}
+
 }  // namespace
 
 ClientCommands AddClientCommands(CLI::App* app, ClientArguments* arguments) {
@@ -138,9 +155,11 @@ ClientCommands AddClientCommands(CLI::App* app, ClientArguments* arguments) {
   commands.health = app->add_subcommand("health", "Exit 0 only when the server is SERVING");
   commands.info = AddInfo(app, arguments);
   commands.load = AddLoad(app, arguments);
+  commands.models = AddModels(app, arguments);
   commands.server = app->get_option("--server");
   for (CLI::App* command :
-       {commands.classify, commands.explain, commands.health, commands.info, commands.load})
+       {commands.classify, commands.explain, commands.health, commands.info, commands.load,
+        commands.models})
     command->footer(kConnectionFooter);
   return commands;
 }
@@ -158,6 +177,7 @@ int RunClientCommand(const ClientCommands& commands, const ClientArguments& a) {
   if (commands.health->parsed()) return RunHealth(a.connection, a.door);
   if (commands.info->parsed()) return RunInfo(a.connection, a.door, a.info_json);
   if (commands.load->parsed()) return RunLoad(a.connection, a.door, a.load, a.load_files);
+  if (commands.models->parsed()) return RunModels(a.connection, a.door, a.models);
   return 1;
 }
 

@@ -1,6 +1,6 @@
 // vit-client's command line: the connection flags and the front door
 // (--protocol, --model), accepted before or after the subcommand, and one
-// subcommand per command (classify, explain, health, info, load) bound to its
+// subcommand per command (classify, explain, health, info, load, models) bound to its
 // Options; then the run of the subcommand given.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include "tools/vit-client/client_commands.h"
 #include "tools/vit-client/explain_command.h"
 #include "tools/vit-client/load_generator.h"
+#include "tools/vit-client/models_command.h"
 #include "tools/vit-client/open_front_door.h"
 
 namespace CLI {
@@ -31,6 +32,7 @@ struct ClientArguments {
   bool info_json = false;
   LoadOptions load;
   std::vector<std::string> load_files;
+  ModelsOptions models;
 };
 
 /// The subcommands, to tell which one was given.
@@ -40,6 +42,7 @@ struct ClientCommands {
   CLI::App* health = nullptr;
   CLI::App* info = nullptr;
   CLI::App* load = nullptr;
+  CLI::App* models = nullptr;
   /// --server, to tell whether it was given (flag or env).
   CLI::Option* server = nullptr;
 };

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "tools/vit-client/model_rows.h"
 
 namespace vit::client {
 
@@ -99,6 +100,15 @@ class FrontDoor {
   /// requests when --model is not given. NOT_FOUND when the server lists
   /// none or several (then --model must choose).
   virtual grpc::Status DiscoverModel(std::string* name) = 0;
+
+  // The model repository (`vit-client models`). vit.v1: ListModels, and the
+  // Open Inference Protocol's load / unload over the same channel (vit.v1
+  // has no load / unload of its own); OIP: RepositoryIndex,
+  // RepositoryModelLoad, RepositoryModelUnload. Loading a loaded model
+  // reloads it from the repository.
+  virtual grpc::Status ListModels(bool ready_only, std::vector<ModelRow>* rows) = 0;
+  virtual grpc::Status LoadModel(const std::string& name) = 0;
+  virtual grpc::Status UnloadModel(const std::string& name) = 0;
 };
 
 /// Triton's HTTP status for each gRPC code, read backwards: 2xx OK, 400

@@ -1,4 +1,4 @@
-// vit-client: talks to a running vit-server (classify, explain, health, info, load)
+// vit-client: talks to a running vit-server (classify, explain, health, info, load, models)
 // through vit.v1 or the Open Inference Protocol (gRPC or HTTP).
 #include <CLI/CLI.hpp>
 #include <iostream>

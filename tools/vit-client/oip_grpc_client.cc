@@ -98,4 +98,27 @@ grpc::Status OipGrpcFrontDoor::DiscoverModel(std::string* name) {
   return status;
 }
 
+grpc::Status OipGrpcFrontDoor::ListModels(bool ready_only, std::vector<ModelRow>* rows) {
+  inference::RepositoryIndexRequest request;
+  request.set_ready(ready_only);
+  inference::RepositoryIndexResponse response;
+  grpc::Status status = Call(&Stub::RepositoryIndex, request, &response);
+  if (status.ok()) *rows = RowsFromRepositoryIndex(response);
+  return status;
+}
+
+grpc::Status OipGrpcFrontDoor::LoadModel(const std::string& name) {
+  inference::RepositoryModelLoadRequest request;
+  request.set_model_name(name);
+  inference::RepositoryModelLoadResponse response;
+  return Call(&Stub::RepositoryModelLoad, request, &response);
+}
+
+grpc::Status OipGrpcFrontDoor::UnloadModel(const std::string& name) {
+  inference::RepositoryModelUnloadRequest request;
+  request.set_model_name(name);
+  inference::RepositoryModelUnloadResponse response;
+  return Call(&Stub::RepositoryModelUnload, request, &response);
+}
+
 }  // namespace vit::client

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "inference/grpc_service.grpc.pb.h"
 #include "rpc/channel.h"
@@ -28,6 +29,9 @@ class OipGrpcFrontDoor final : public FrontDoor {
   grpc::Status Info(InfoResult* result) override;
   /// ModelStatistics with no name: every model's.
   grpc::Status DiscoverModel(std::string* name) override;
+  grpc::Status ListModels(bool ready_only, std::vector<ModelRow>* rows) override;
+  grpc::Status LoadModel(const std::string& name) override;
+  grpc::Status UnloadModel(const std::string& name) override;
 
  private:
   using Stub = inference::GRPCInferenceService::Stub;

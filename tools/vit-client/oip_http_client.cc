@@ -81,8 +81,21 @@ grpc::Status OipHttpFrontDoor::Get(const std::string& path, std::string* body, b
   if (answered != nullptr) *answered = static_cast<bool>(result);
   if (!result)
     return TransportError(result, "GET " + base_url_ + path, start, connection_.timeout_ms);
+  grpc::Status status = AnswerStatus(*result);  // reads the error body before it moves
   *body = std::move(result->body);
-  return AnswerStatus(*result);
+  return status;
+}
+
+grpc::Status OipHttpFrontDoor::PostJson(const std::string& path, const std::string& json,
+                                        std::string* body) {
+  const auto start = SteadyClock::now();
+  httplib::Result result =
+      client_->Post(path, RequestHeaders(connection_), json, "application/json");
+  if (!result)
+    return TransportError(result, "POST " + base_url_ + path, start, connection_.timeout_ms);
+  grpc::Status status = AnswerStatus(*result);  // reads the error body before it moves
+  *body = std::move(result->body);
+  return status;
 }
 
 grpc::Status OipHttpFrontDoor::Classify(const std::string& image, int top_k,
@@ -182,6 +195,27 @@ grpc::Status OipHttpFrontDoor::DiscoverModel(std::string* name) {
   if (!only.ok()) return rpc::ToGrpcStatus(only.status());
   *name = std::move(only).value();
   return grpc::Status::OK;
+}
+
+grpc::Status OipHttpFrontDoor::ListModels(bool ready_only, std::vector<ModelRow>* rows) {
+  std::string body;
+  grpc::Status status =
+      PostJson("/v2/repository/index", ready_only ? R"({"ready": true})" : "{}", &body);
+  if (!status.ok()) return status;
+  StatusOr<std::vector<ModelRow>> parsed = RowsFromIndexJson(body);
+  if (!parsed.ok()) return rpc::ToGrpcStatus(parsed.status());
+  *rows = std::move(parsed).value();
+  return status;
+}
+
+grpc::Status OipHttpFrontDoor::LoadModel(const std::string& name) {
+  std::string body;
+  return PostJson(oip::RepositoryModelPath(name, "/load"), "{}", &body);
+}
+
+grpc::Status OipHttpFrontDoor::UnloadModel(const std::string& name) {
+  std::string body;
+  return PostJson(oip::RepositoryModelPath(name, "/unload"), "{}", &body);
 }
 
 }  // namespace vit::client

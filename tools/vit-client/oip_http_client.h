@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "rpc/channel.h"
@@ -33,6 +34,10 @@ class OipHttpFrontDoor final : public FrontDoor {
   grpc::Status Info(InfoResult* result) override;
   /// GET /v2/models/stats: every model's statistics.
   grpc::Status DiscoverModel(std::string* name) override;
+  /// POST /v2/repository/index, /v2/repository/models/{m}/load and /unload.
+  grpc::Status ListModels(bool ready_only, std::vector<ModelRow>* rows) override;
+  grpc::Status LoadModel(const std::string& name) override;
+  grpc::Status UnloadModel(const std::string& name) override;
 
  private:
   OipHttpFrontDoor(const rpc::ConnectionOptions& connection, std::string base_url,
@@ -40,6 +45,8 @@ class OipHttpFrontDoor final : public FrontDoor {
   /// GET `path`: OK with the body for 200; the mapped code with the error
   /// message otherwise. `answered` (may be null): whether any HTTP answer came.
   grpc::Status Get(const std::string& path, std::string* body, bool* answered = nullptr);
+  /// POST `json` to `path`; as Get.
+  grpc::Status PostJson(const std::string& path, const std::string& json, std::string* body);
 
   const rpc::ConnectionOptions& connection_;
   std::string base_url_;  // "http(s)://HOST:PORT", for messages

@@ -76,10 +76,13 @@ StatusOr<std::string> HttpBaseUrl(const std::string& server, bool* tls) {
   return scheme + "://" + rest;
 }
 
-std::string ModelPath(const std::string& model, const std::string& suffix) {
+namespace {
+
+// `prefix` + NAME percent-encoded + `suffix`.
+std::string PathWithName(const char* prefix, const std::string& name, const std::string& suffix) {
   static const char* kHex = "0123456789ABCDEF";
-  std::string path = "/v2/models/";
-  for (unsigned char c : model) {
+  std::string path = prefix;
+  for (unsigned char c : name) {
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
       path += static_cast<char>(c);
     } else {
@@ -89,6 +92,16 @@ std::string ModelPath(const std::string& model, const std::string& suffix) {
     }
   }
   return path + suffix;
+}
+
+}  // namespace
+
+std::string ModelPath(const std::string& model, const std::string& suffix) {
+  return PathWithName("/v2/models/", model, suffix);
+}
+
+std::string RepositoryModelPath(const std::string& model, const std::string& suffix) {
+  return PathWithName("/v2/repository/models/", model, suffix);
 }
 
 InferBodyHead BuildClassifyBodyHead(size_t image_size, int top_k) {

@@ -26,6 +26,8 @@ StatusOr<std::string> HttpBaseUrl(const std::string& server, bool* tls);
 
 /// "/v2/models/NAME" + suffix, NAME percent-encoded.
 std::string ModelPath(const std::string& model, const std::string& suffix = "");
+/// "/v2/repository/models/NAME" + suffix, NAME percent-encoded.
+std::string RepositoryModelPath(const std::string& model, const std::string& suffix);
 
 /// The parts of an infer request body before the image: sent one after the
 /// other, then the image itself, so that the image is never copied.

@@ -55,6 +55,7 @@ VitFrontDoor::VitFrontDoor(const rpc::ConnectionOptions& connection,
     : connection_(connection),
       stub_(v1::VitService::NewStub(channel)),
       health_(grpc::health::v1::Health::NewStub(channel)),
+      oip_(connection, channel, model),
       model_(std::move(model)) {}
 
 grpc::Status VitFrontDoor::Classify(const std::string& image, int top_k, ClassifyResult* result) {
@@ -105,5 +106,20 @@ grpc::Status VitFrontDoor::DiscoverModel(std::string* name) {
   if (status.ok()) *name = info.json.value("id", "");
   return status;
 }
+
+grpc::Status VitFrontDoor::ListModels(bool ready_only, std::vector<ModelRow>* rows) {
+  grpc::ClientContext context;
+  rpc::PrepareContext(connection_, &context);
+  v1::ListModelsRequest request;
+  request.set_ready_only(ready_only);
+  v1::ListModelsResponse response;
+  grpc::Status status = stub_->ListModels(&context, request, &response);
+  if (status.ok()) *rows = RowsFromListModels(response);
+  return status;
+}
+
+grpc::Status VitFrontDoor::LoadModel(const std::string& name) { return oip_.LoadModel(name); }
+
+grpc::Status VitFrontDoor::UnloadModel(const std::string& name) { return oip_.UnloadModel(name); }
 
 }  // namespace vit::client

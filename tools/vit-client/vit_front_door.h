@@ -6,10 +6,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "rpc/channel.h"
 #include "tools/vit-client/front_door.h"
+#include "tools/vit-client/oip_grpc_client.h"
 #include "vit/v1/vit.grpc.pb.h"
 
 namespace vit::client {
@@ -30,11 +32,17 @@ class VitFrontDoor final : public FrontDoor {
   grpc::Status Info(InfoResult* result) override;
   /// GetModelInfo's id.
   grpc::Status DiscoverModel(std::string* name) override;
+  /// ListModels.
+  grpc::Status ListModels(bool ready_only, std::vector<ModelRow>* rows) override;
+  /// The OIP's RepositoryModelLoad / Unload on the same channel.
+  grpc::Status LoadModel(const std::string& name) override;
+  grpc::Status UnloadModel(const std::string& name) override;
 
  private:
   const rpc::ConnectionOptions& connection_;
   std::unique_ptr<v1::VitService::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  OipGrpcFrontDoor oip_;  // load and unload
   std::string model_;
 };
 
