@@ -43,6 +43,12 @@ class TaggedBackend final : public ModelBackend {
     for (int i = 0; features != nullptr && i < batch * info_.feature_dim; ++i) features[i] = tag_;
     return status;
   }
+  Status RunWithAttention(const float* tokens, int batch, float* logits, float* features,
+                          const AttentionCapture& capture) override {
+    Status status = inner_.RunWithAttention(tokens, batch, logits, features, capture);
+    for (int i = 0; features != nullptr && i < batch * info_.feature_dim; ++i) features[i] = tag_;
+    return status;
+  }
 
  private:
   const ModelInfo info_ = FakeModelInfo();
