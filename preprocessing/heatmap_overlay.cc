@@ -26,7 +26,9 @@ StatusOr<cv::Mat> DecodeUprightBgr(const uint8_t* data, size_t size,
                               " is not supported");
   }
   VIT_ASSIGN_OR_RETURN(const cv::Mat decoded, DecodePixels(data, size, header, /*reduction=*/1));
-  VIT_ASSIGN_OR_RETURN(const cv::Mat canonical, ToCanonical8Bit(decoded, /*target_channels=*/3));
+  VIT_ASSIGN_OR_RETURN(cv::Mat canonical, ToCanonical8Bit(decoded, /*target_channels=*/3));
+  // Grayscale stays one channel there; the colour map blends over three.
+  if (canonical.channels() == 1) cv::cvtColor(canonical, canonical, cv::COLOR_GRAY2BGR);
   return ApplyExifOrientation(canonical, orientation);
 }
 

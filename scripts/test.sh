@@ -5,7 +5,7 @@
 #   2. build-asan (clang, AddressSanitizer + UndefinedBehaviorSanitizer, with
 #      libFuzzer coverage): the unit and integration tests except the ones
 #      named in ASAN_SKIP below, the kept fuzz reproducers (fuzz/regressions),
-#      then every libFuzzer harness for $VIT_FUZZ_SECONDS s (default 60) each;
+#      then every libFuzzer harness for $VIT_FUZZ_SECONDS s (default 45) each;
 #   3. build-tsan (clang, ThreadSanitizer, no LibTorch: VIT_NO_TORCH): the batch
 #      scheduler, shared executor, worker pool, service + pipeline, cancellation,
 #      model manager and OIP runner tests over a fake model, the repository
@@ -40,12 +40,16 @@ cmake -S . -B build-asan "${sanitizer_build[@]}" -DVIT_SANITIZE_ADDRESS=ON -DVIT
 cmake --build build-asan -j "$(nproc)" --target vit_tests vit_fuzzers
 # ASAN_SKIP, run by the Release step only, to keep CI time down (about 4 min of
 # ASan time together): the default model's accuracy on all 10,000 Fashion-MNIST
-# test images, the timed 45 s soak, and vit-score's runs over 1,000 generated
-# images (the score tests on the real test images still run here).
+# test images, the timed 45 s soak, vit-score's runs over 1,000 generated
+# images (the score tests on the real test images still run here), the
+# explanations' comparison with the Python + torch reference (the same C++
+# runs here in ExplainPrecision and the explain unit tests) and the headless
+# browser test (the HTTP endpoints it calls run here in their own tests).
 ASAN_SKIP='^(DefaultModelTest|ScoreIntegrationTest|ScoreServerTest)\.|^server_soak_short$'
+ASAN_SKIP+='|^Fixtures/ExplainReference\.|^server_web_page_browser_test$'
 ctest --test-dir build-asan --output-on-failure --timeout 900 -j 2 --no-tests=error \
   -E "$ASAN_SKIP"
-bash fuzz/run_fuzzers.sh build-asan "${VIT_FUZZ_SECONDS:-60}"
+bash fuzz/run_fuzzers.sh build-asan "${VIT_FUZZ_SECONDS:-45}"
 echo "== ASan + UBSan + fuzzing took $(( $(date +%s) - step )) s"
 
 echo "== ctest (ThreadSanitizer, no LibTorch)"
@@ -59,9 +63,9 @@ cmake -S . -B build-tsan "${sanitizer_build[@]}" -DVIT_NO_TORCH=ON -DVIT_SANITIZ
 cmake --build build-tsan -j "$(nproc)" --target batch_scheduler_test \
   server_pipeline_concurrency_test server_oip_runner_test server_http_test \
   server_model_control_runner_test server_batch_executor_test server_pipeline_cancellation_test \
-  server_model_manager_test server_repository_scan_test
+  server_model_manager_test server_repository_scan_test server_explain_test
 ctest --test-dir build-tsan --output-on-failure -j 2 --no-tests=error \
-  -R '^(BatchScheduler|WorkerPool|PipelineConcurrency|OipRunner|HttpServer|HttpsServer|HttpMessage|RequestTarget|PeerAddress|ModelControlRunner|BatchExecutor|PipelineCancellation|ModelManager|RepositoryScan|ModelSettings|MemoryEstimate)'
+  -R '^(BatchScheduler|WorkerPool|PipelineConcurrency|OipRunner|HttpServer|HttpsServer|HttpMessage|RequestTarget|PeerAddress|ModelControlRunner|BatchExecutor|PipelineCancellation|ModelManager|RepositoryScan|ModelSettings|MemoryEstimate|ExplainPipeline)'
 echo "== ThreadSanitizer took $(( $(date +%s) - step )) s"
 
 echo "== container smoke test (podman or docker)"

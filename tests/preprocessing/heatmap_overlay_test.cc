@@ -62,6 +62,21 @@ TEST(HeatmapOverlayTest, PngHasTheUprightSizeAndHeatOnlyOverTheCrop) {
   EXPECT_GT(cold[0], cold[2]) << "JET at 0 is blue";
 }
 
+TEST(HeatmapOverlayTest, GrayscaleImageGetsAColourOverlay) {
+  // A one-channel PNG (as the Fashion-MNIST model takes): the overlay is
+  // three-channel BGR at the same size, coloured where the map is hot.
+  const cv::Mat gray(32, 32, CV_8UC1, cv::Scalar(100));
+  const std::vector<uint8_t> png = testing::Encode(gray, ".png");
+  auto overlay = RenderHeatmapOverlay(png.data(), png.size(), HotTopLeft(), SmallSpec(),
+                                      PreprocessOptions{}, OverlayOptions{});
+  ASSERT_TRUE(overlay.ok()) << overlay.status().ToString();
+  const cv::Mat image = DecodePng(*overlay);
+  ASSERT_EQ(image.type(), CV_8UC3);
+  EXPECT_EQ(image.size(), cv::Size(32, 32));
+  const cv::Vec3b hot = image.at<cv::Vec3b>(4, 4);
+  EXPECT_GT(hot[2], hot[0]) << "JET at 1 is red";
+}
+
 TEST(HeatmapOverlayTest, OpacityZeroLeavesTheImageAndTurboRenders) {
   const cv::Mat image = testing::RandomImage(40, 30, CV_8UC3, /*seed=*/7);
   const std::vector<uint8_t> png = testing::Encode(image, ".png");
