@@ -13,8 +13,9 @@ StatusOr<LoadedModel> EngineModelLoader::Load(const ModelLoadSpec& spec) {
   LoadedModel loaded;
   try {
     VIT_ASSIGN_OR_RETURN(loaded.backend, LoadEngineBackend(spec.path, options));
-    VIT_ASSIGN_OR_RETURN(loaded.preprocessor,
-                         MakeImagePreprocessor(loaded.backend->info().preprocess, preprocess_, overlay_));
+    VIT_ASSIGN_OR_RETURN(
+        loaded.preprocessor,
+        MakeImagePreprocessor(loaded.backend->info().preprocess, preprocess_, overlay_));
   } catch (const std::exception& e) {
     return InternalError("loading " + spec.path + " failed: " + e.what());
   }

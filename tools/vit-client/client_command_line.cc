@@ -157,9 +157,8 @@ ClientCommands AddClientCommands(CLI::App* app, ClientArguments* arguments) {
   commands.load = AddLoad(app, arguments);
   commands.models = AddModels(app, arguments);
   commands.server = app->get_option("--server");
-  for (CLI::App* command :
-       {commands.classify, commands.explain, commands.health, commands.info, commands.load,
-        commands.models})
+  for (CLI::App* command : {commands.classify, commands.explain, commands.health, commands.info,
+                            commands.load, commands.models})
     command->footer(kConnectionFooter);
   return commands;
 }
