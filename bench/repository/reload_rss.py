@@ -129,6 +129,25 @@ def one_pair(args, allocator, mode, model_dir, images, work):
             "server_log": log_path}
 
 
+def print_table(doc):
+    print(cpu_line())
+    print(f"model {doc['model']}; server --threads {doc['threads']}; {doc['cycles']} cycles per "
+          f"row, {doc['classify_images']} images classified per cycle; now {loadavg_text()}")
+    print(f"{'mode':11s} {'allocator':12s} {'start MiB':>9s} {'cycle 1':>8s} {'last':>8s} "
+          f"{'growth':>7s} {'anon 1':>7s} {'anon N':>7s} {'swap ms med':>11s} {'max':>6s} "
+          f"{'http load ms med':>16s} {'load avg':>8s} {'exit':>4s}")
+    for r in doc["results"]:
+        http = ("%.0f" % r["http_load_call_ms_median"]) if r["http_load_call_ms_median"] else "-"
+        print(f"{r['mode']:11s} {r['allocator']:12s} {r['rss_start_kib']['VmRSS'] / 1024:9.1f} "
+              f"{r['rss_first_kib']['VmRSS'] / 1024:8.1f} {r['rss_last_kib']['VmRSS'] / 1024:8.1f} "
+              f"{r['growth_pct']:+6.1f}% {r['rss_first_kib']['RssAnon'] / 1024:7.1f} "
+              f"{r['rss_last_kib']['RssAnon'] / 1024:7.1f} {r['swap_ms_median']:11.0f} "
+              f"{r['swap_ms_max']:6d} {http:>16s} {r['loadavg_end'][0]:8.2f} {r['server_exit']:4d}")
+    print(f"RSS = VmRSS after each cycle settled (MiB); growth = last cycle over cycle 1; target <= "
+          f"{doc['target_pct']:g}%; swap ms = the server's call-to-swap time over the cycles' "
+          f"loads; load avg = 1-minute load average at the row's end")
+
+
 def main():
     testdata = os.environ.get("VIT_TESTDATA_DIR", os.path.join(ROOT, "..", "shared", "testdata"))
     p = argparse.ArgumentParser(description=__doc__,
@@ -158,8 +177,17 @@ def main():
                    help="largest passing VmRSS growth, last cycle over first, %% (default 5)")
     p.add_argument("--server-arg", action="append", default=[],
                    help="one more vit-server flag (repeatable)")
-    p.add_argument("--json-out", help="write the results here as JSON")
+    p.add_argument("--json-out", help="write the results here as JSON (after every row)")
+    p.add_argument("--table-from", nargs="+", metavar="JSON",
+                   help="run nothing: print the table of these --json-out files' rows (in order), "
+                        "e.g. of two runs or of an interrupted one")
     args = p.parse_args()
+    if args.table_from:
+        docs = [json.load(open(path)) for path in args.table_from]
+        merged = dict(docs[0])
+        merged["results"] = [r for d in docs for r in d["results"]]
+        print_table(merged)
+        return
     allocators = [a for a in args.allocators.split(",") if a]
     modes = [m for m in args.modes.split(",") if m]
     for a in allocators:
@@ -171,35 +199,31 @@ def main():
 
     work = tempfile.mkdtemp(prefix="vit-reload-rss-")
     model_dir = prepared_model(args.bin_dir, args.model_dir, args.preset_cache)
+    model, flags, cores = cpu_description()
     results = []
+
+    def document():
+        return {"cpu": {"model": model, "flags": flags, "cores": cores}, "host": platform.node(),
+                "model": args.model_dir, "threads": args.threads, "cycles": args.cycles,
+                "classify_images": args.classify_images, "target_pct": args.target_pct,
+                "results": results, "loadavg_end": loadavg()}
+
     for mode in modes:
         for allocator in allocators:
-            results.append(one_pair(args, allocator, mode, model_dir, args.images, work))
+            r = one_pair(args, allocator, mode, model_dir, args.images, work)
+            results.append(r)
+            print(f"{mode} {allocator}: VmRSS cycle 1 {r['rss_first_kib']['VmRSS'] / 1024:.1f} MiB, "
+                  f"cycle {args.cycles} {r['rss_last_kib']['VmRSS'] / 1024:.1f} MiB, growth "
+                  f"{r['growth_pct']:+.1f}%; swap ms median {r['swap_ms_median']} max "
+                  f"{r['swap_ms_max']}; {r['seconds']:.0f} s; {loadavg_text()}", file=sys.stderr)
+            if args.json_out:  # after every row, so that an interrupted run keeps what it did
+                with open(args.json_out, "w") as f:
+                    json.dump(document(), f, indent=2)
 
-    model, flags, cores = cpu_description()
-    print(cpu_line())
-    print(f"model {args.model_dir}; server --threads {args.threads}; {args.cycles} cycles per row, "
-          f"{args.classify_images} images classified per cycle; {loadavg_text()}")
-    print(f"{'mode':11s} {'allocator':12s} {'start MiB':>9s} {'cycle 1':>8s} {'last':>8s} "
-          f"{'growth':>7s} {'anon 1':>7s} {'anon N':>7s} {'swap ms med':>11s} {'max':>6s} "
-          f"{'http load ms med':>16s} {'exit':>4s}")
-    for r in results:
-        http = ("%.0f" % r["http_load_call_ms_median"]) if r["http_load_call_ms_median"] else "-"
-        print(f"{r['mode']:11s} {r['allocator']:12s} {r['rss_start_kib']['VmRSS'] / 1024:9.1f} "
-              f"{r['rss_first_kib']['VmRSS'] / 1024:8.1f} {r['rss_last_kib']['VmRSS'] / 1024:8.1f} "
-              f"{r['growth_pct']:+6.1f}% {r['rss_first_kib']['RssAnon'] / 1024:7.1f} "
-              f"{r['rss_last_kib']['RssAnon'] / 1024:7.1f} {r['swap_ms_median']:11.0f} "
-              f"{r['swap_ms_max']:6d} {http:>16s} {r['server_exit']:4d}")
-    print(f"RSS = VmRSS after each cycle settled (MiB); growth = last cycle over cycle 1; "
-          f"target <= {args.target_pct:g}%; swap ms = the server's call-to-swap time over the "
-          f"cycles' loads")
-    out = {"cpu": {"model": model, "flags": flags, "cores": cores}, "host": platform.node(),
-           "model": args.model_dir, "threads": args.threads, "cycles": args.cycles,
-           "classify_images": args.classify_images, "target_pct": args.target_pct,
-           "results": results, "loadavg_end": loadavg()}
+    print_table(document())
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump(out, f, indent=2)
+            json.dump(document(), f, indent=2)
     ok = all(r["growth_pct"] <= args.target_pct for r in results)
     sys.exit(0 if ok else 1)
 

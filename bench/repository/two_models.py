@@ -15,7 +15,9 @@ Each caller is `vit-client load --model NAME` (vit.v1 Classify over gRPC, one
 image per call, top-1; the images of --images round-robin). The ratio of a
 round is total(both) / mean(a, b): at least 0.90 means two models cost no more
 than one (no oversubscription of --threads cores). It also reports the server's
-CPU use (utime+stime over wall time) per run. Table on stdout, JSON with
+CPU use (utime+stime over wall time) per run and the images per server
+CPU-second (the throughput that does not depend on how much of a shared
+machine the server got). Table on stdout, JSON with
 --json-out; exit 1 when the median ratio is below --target.
 
   /usr/bin/python3 bench/repository/two_models.py --bin-dir build/bin \\
@@ -173,6 +175,11 @@ def main():
     med = {k: statistics.median(x[k] for x in rounds) for k in ("a", "b", "both", "ratio")}
     cpu = {w: statistics.median(x["server_cpu_cores"] for x in runs if x["which"] == w)
            for w in ("a", "b", "both")}
+    # images per CPU-second the server got: throughput independent of how much of the
+    # shared machine the server was given during the run
+    per_cpu = {w: statistics.median(x["total_per_s"] / x["server_cpu_cores"] for x in runs
+                                    if x["which"] == w and x["server_cpu_cores"] > 0)
+               for w in ("a", "b", "both")}
     model, flags, cores = cpu_description()
     print(cpu_line())
     print(f"model {args.model} served as a and b; server --threads {args.threads} "
@@ -186,13 +193,16 @@ def main():
     print(f"{'med':>5s} {med['a']:9.2f} {med['b']:9.2f} {med['both']:9.2f} {'':17s} "
           f"{med['ratio']:17.3f}")
     print(f"images/s; server CPU (cores, median): a {cpu['a']:.2f}, b {cpu['b']:.2f}, "
-          f"both {cpu['both']:.2f}; errors {sum(x['errors'] for x in runs)}; "
+          f"both {cpu['both']:.2f}; images per server CPU-second (median): a {per_cpu['a']:.1f}, "
+          f"b {per_cpu['b']:.1f}, both {per_cpu['both']:.1f}")
+    print(f"errors {sum(x['errors'] for x in runs)}; "
           f"target both/mean(alone) >= {args.target:.2f}: "
           f"{'met' if med['ratio'] >= args.target else 'NOT met'}")
     result = {"cpu": {"model": model, "flags": flags, "cores": cores}, "host": platform.node(),
               "model": args.model, "threads": args.threads, "server_threads": server_threads,
               "concurrency_per_model": args.concurrency, "duration_s": args.duration_s,
-              "rounds": rounds, "median": med, "server_cpu_cores_median": cpu, "runs": runs,
+              "rounds": rounds, "median": med, "server_cpu_cores_median": cpu,
+              "images_per_server_cpu_s_median": per_cpu, "runs": runs,
               "errors": sum(x["errors"] for x in runs), "target": args.target,
               "met": med["ratio"] >= args.target, "server_exit": rc, "loadavg_end": loadavg(),
               "server_log": server.log_path}
