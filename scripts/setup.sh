@@ -31,6 +31,10 @@ PACKAGES=(
   # the web page's browser test (tests/server/web_page_browser_test.py): headless
   # Chromium driven by Selenium
   chromium chromium-driver python3-selenium
+  # malloc for vit-server (docker/Dockerfile preloads it): jemalloc with a background purge
+  # thread returns freed model versions to the OS; glibc malloc keeps them
+  # (bench/repository/reload_rss.py). tcmalloc: that script's third allocator
+  libjemalloc2 libtcmalloc-minimal4
   # test certificates for TLS / mutual TLS (tests/server/access_control_test.cc)
   openssl
   # container smoke test (docker/smoke-test.sh) without a Docker daemon: podman
