@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """POST /v1/explain of the real vit-server binary (needs the explanation itself, issue 17).
 
-Starts vit-server as oip_http_test.py does (its Server, Client and PNG writer) and
+Starts vit-server as oip_http_test.py does (its start_server, Client and PNG writer) and
 checks the answer on generated PNGs: the grid and heat map (grid_height x grid_width
 values in [0, 1], the largest 1), the predictions equal to /v1/classify's, no overlay
 unless asked, overlay=true as a base64 PNG the image's size, ?format=png as the PNG
@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import oip_http_test as oip  # noqa: E402  (Server, Client, png, check, failures)
+import oip_http_test as oip  # noqa: E402  (start_server, Client, png, check, failures)
 
 check = oip.check
 
@@ -75,7 +75,7 @@ def main():
     parser.add_argument("--model-dir", default="")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="explain-http-test-")
-    server = oip.Server(args.server_binary, args.model_dir, work)
+    server = oip.start_server(args.server_binary, args.model_dir, work)
     try:
         if not server.wait():
             print("vit-server did not start:\n" + "".join(server.lines), file=sys.stderr)

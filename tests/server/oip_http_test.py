@@ -27,9 +27,11 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vit_server_process import Server  # noqa: E402
 
 TOKEN = "http-test-token"
 MAX_IMAGE_BYTES = 300000  # --max-image-bytes: the HTTP body limit too
@@ -63,47 +65,13 @@ def png(width, height, channels, seed):
             chunk(b"IEND", b""))
 
 
-class Server:
-    def __init__(self, binary, model_dir, work):
-        token_file = os.path.join(work, "token")
-        with open(token_file, "w") as f:
-            f.write(TOKEN)
-        args = [binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
-                "--http-port", "0", "--auth-token-file", token_file,
-                "--max-image-bytes", str(MAX_IMAGE_BYTES), "--max-batch-size", "8",
-                # fp32 everywhere: a batch of 8 and single images compare to 1e-6
-                "--dtype", "fp32"]
-        if model_dir:
-            args += ["--model", model_dir]
-        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
-        self.lines = []
-        self.http_port = None
-        self.metrics_port = None
-        self.ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line)
-            match = re.search(r"metrics port (-?\d+), http port (\d+)", line)
-            if match:
-                self.metrics_port, self.http_port = int(match.group(1)), int(match.group(2))
-            if "serving on " in line:
-                self.ready.set()
-        self.ready.set()
-
-    def wait(self, timeout=120):
-        self.ready.wait(timeout)
-        return self.process.poll() is None and self.http_port is not None
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+def start_server(binary, model_dir, work):
+    extra = ["--max-image-bytes", str(MAX_IMAGE_BYTES), "--max-batch-size", "8",
+             # fp32 everywhere: a batch of 8 and single images compare to 1e-6
+             "--dtype", "fp32"]
+    if model_dir:
+        extra += ["--model", model_dir]
+    return Server(binary, work, TOKEN, extra)
 
 
 class Client:
@@ -451,7 +419,7 @@ def main():
         print("curl is missing", file=sys.stderr)
         return 1
     work = tempfile.mkdtemp(prefix="oip-http-test-")
-    server = Server(args.server_binary, args.model_dir, work)
+    server = start_server(args.server_binary, args.model_dir, work)
     try:
         if not server.wait():
             print("vit-server did not start:\n" + "".join(server.lines), file=sys.stderr)

@@ -26,13 +26,13 @@ import argparse
 import http.client
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vit_server_process import Server  # noqa: E402
 
 TOKEN = "web-page-test-token"
 MAX_IMAGE_BYTES = 300000  # --max-image-bytes; the HTTP body limit is this + 64 KiB
@@ -53,46 +53,6 @@ def find_browser():
     driver = shutil.which("chromedriver") or (
         "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
     return chromium, driver
-
-
-class Server:
-    """vit-server on free ports; its HTTP port from the "listening" line."""
-
-    def __init__(self, binary, work):
-        token_file = os.path.join(work, "token")
-        with open(token_file, "w") as f:
-            f.write(TOKEN)
-        args = [binary, "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
-                "--http-port", "0", "--auth-token-file", token_file,
-                "--max-image-bytes", str(MAX_IMAGE_BYTES)]
-        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
-        self.lines = []
-        self.http_port = None
-        self.ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line)
-            match = re.search(r"metrics port (-?\d+), http port (\d+)", line)
-            if match:
-                self.http_port = int(match.group(2))
-            if "serving on " in line:
-                self.ready.set()
-        self.ready.set()
-
-    def wait(self, timeout=180):
-        self.ready.wait(timeout)
-        return self.process.poll() is None and self.http_port is not None
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 def post(port, path, body):
@@ -334,7 +294,7 @@ def main():
         return 1
 
     work = tempfile.mkdtemp(prefix="vit-web-test-")
-    server = Server(args.server_binary, work)
+    server = Server(args.server_binary, work, TOKEN, ["--max-image-bytes", str(MAX_IMAGE_BYTES)])
     driver = None
     try:
         if not server.wait():
