@@ -288,7 +288,7 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
   Status status = RunModel(batch, want_logits, want_features);
   const int64_t end = clock_->NowMicros();
   const int64_t inference_us = end - start;
-  if (metrics_ != nullptr) metrics_->ObserveBatch(n, inference_us);
+  if (metrics_ != nullptr) metrics_->ObserveBatch(n, inference_us, options_.model_name);
 
   // Tasks left unfinished by an exception below are failed by ~Task.
   if (!status.ok()) {

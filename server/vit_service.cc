@@ -137,10 +137,11 @@ void VitServiceImpl::StartExplain(CallSource source, const v1::ExplainRequest& r
   const bool want_overlay = request.overlay_png();
   StartImageCall(
       std::move(source), request.model(), request.image(), std::move(owned_image),
-      [requested_top_k, default_top_k, spec, want_overlay](const ModelInfo& info,
-                                                           InferenceRequest* inference) {
+      [requested_top_k, default_top_k, spec, want_overlay](
+          const ModelInfo& info, const PipelineOptions& served, InferenceRequest* inference) {
         if (!spec.ok()) return spec.status();
-        StatusOr<int> top_k = ResolveTopK(requested_top_k, info, default_top_k);
+        StatusOr<int> top_k = ResolveTopK(
+            requested_top_k, info, served.default_top_k > 0 ? served.default_top_k : default_top_k);
         if (!top_k.ok()) return top_k.status();
         inference->top_k = *top_k;
         inference->explain = *spec;
@@ -200,7 +201,8 @@ grpc::ServerUnaryReactor* VitServiceImpl::Explain(grpc::CallbackServerContext* c
     reactor->Finish(status);
     return reactor;
   }
-  StartExplain(Source("Explain", *context, pipeline()), *request, /*owned_image=*/{}, response,
+  StartExplain(Source("Explain", *context, pipeline().get()), *request, /*owned_image=*/{},
+               response,
                [reactor](const Status& status) { reactor->Finish(rpc::ToGrpcStatus(status)); });
   return reactor;
 }
