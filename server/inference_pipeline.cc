@@ -374,6 +374,15 @@ void InferencePipeline::RenderOverlayAndFinish(Task* task, InferenceResult* resu
   task->Finish(Status::Ok(), std::move(*result));
 }
 
+const std::string& InferencePipeline::served_name() const {
+  return options_.model_name.empty() ? model_info().id : options_.model_name;
+}
+
+const std::string& InferencePipeline::served_version() const {
+  static const std::string* const kOnlyVersion = new std::string("1");
+  return options_.model_version.empty() ? *kOnlyVersion : options_.model_version;
+}
+
 void InferencePipeline::Stop(bool drain) {
   // Preprocessing first: this model's jobs on the workers still hand tasks
   // to the queue (or, without drain, fail them with UNAVAILABLE undecoded).

@@ -91,7 +91,7 @@ http::HttpResponse V1Endpoints::ModelInfo(const Route& route) const {
       service_->serving()->has_model_directory() ? Status::Ok() : CheckModelName(route.model, info);
   if (!known.ok()) return Error(known);
   v1::ModelInfo message;
-  FillModelInfo(info, pipeline->options(), &message);
+  FillModelInfo(*pipeline, &message);
   return ProtoJsonResponse(message);
 }
 

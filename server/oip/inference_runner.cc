@@ -115,7 +115,7 @@ Status MakePlan(const InferRequest& request, const InferencePipeline& pipeline, 
                 Plan* plan) {
   const ModelInfo& info = pipeline.model_info();
   if (check_name)
-    VIT_RETURN_IF_ERROR(CheckModelAndVersion(request.model_name, request.model_version, info));
+    VIT_RETURN_IF_ERROR(CheckModelAndVersion(request.model_name, request.model_version, pipeline));
   if (request.inputs.size() != 1) {
     return InvalidArgumentError("model '" + info.id +
                                 "' takes exactly one input, 'image' (BYTES) or 'pixel_values' "
@@ -190,8 +190,8 @@ class BatchedCall {
         done_(std::move(done)),
         results_(plan_.batch),
         remaining_(plan_.batch) {
-    response_.model_name = info_.id;
-    response_.model_version = kModelVersion;
+    response_.model_name = pipeline_->served_name();
+    response_.model_version = pipeline_->served_version();
     response_.id = request.id;
     record_.protocol = call.protocol;
     record_.method = call.method;
@@ -199,12 +199,6 @@ class BatchedCall {
     record_.images = plan_.batch;
     record_.model = pipeline_.get();
   }
-  /// The repository's name and version instead of the model's id and "1".
-  void SetModel(const std::string& name, const std::string& version) {
-    response_.model_name = name;
-    response_.model_version = version;
-  }
-
   void set_bytes(size_t bytes) { record_.bytes = bytes; }
 
   void OnResult(int index, const Status& status, InferenceResult result) {
@@ -334,9 +328,6 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
   const bool want_features = plan.want_features;
   auto gathered = std::make_shared<BatchedCall>(serving_, request, std::move(plan), call, pipeline,
                                                 std::move(done));
-  // From a model repository: the model's name there and the served version.
-  const PipelineOptions& served = pipeline->options();
-  if (!served.model_name.empty()) gathered->SetModel(served.model_name, served.model_version);
   size_t bytes = 0;
   const int64_t deadline = serving_->RequestDeadline(call.deadline_micros);
   const size_t pixels_per_image = input.fp32_count / batch;
