@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "server/http_api/client_cancellation.h"
 #include "server/http_api/http_status.h"
 #include "server/http_api/infer_response_writer.h"
 #include "server/http_api/oip_documents.h"
@@ -90,8 +91,8 @@ http::HttpResponse OipEndpoints::Metadata(const Route& route) const {
   }
   if (pipeline == nullptr) return Error(NotLoaded());
   const InferencePipeline& served = *pipeline;
-  const std::string statistics = ModelStatisticsJson(
-      served.served_name(), served.served_version(), pipeline->statistics().Snapshot());
+  const std::string statistics = ModelStatisticsJson(served.served_name(), served.served_version(),
+                                                     pipeline->statistics().Snapshot());
   // Every model's statistics without a name: the default model's.
   if (route.endpoint == Endpoint::kModelStats && route.model.empty()) return Json(200, statistics);
   Status known = serving_->has_model_directory()
@@ -133,6 +134,7 @@ void OipEndpoints::Infer(const Route& route, std::shared_ptr<const http::HttpReq
   info.protocol = route.protocol;
   info.method = route.name;
   info.peer = call->http->peer;
+  info.cancelled = CancelOnDisconnect(*call->http, serving_);
   runner_.Infer(
       call->parsed.request, info,
       [call, reply = std::move(reply)](const Status& status, oip::InferResponse response) {
