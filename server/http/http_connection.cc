@@ -1,10 +1,14 @@
 #include "server/http/http_connection.h"
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <chrono>
 #include <utility>
 
@@ -232,12 +236,14 @@ void HttpConnection<Stream>::OnReadableWhileAwaiting(const beast::error_code& er
                                                      uint64_t request) {
   if (error == asio::error::operation_aborted) return;  // replied, or closed
   if (state_ != State::kAwaitingReply || request != requests_dispatched_) return;
+  if (error) return disconnect_->Signal();
+  // Never blocks the I/O thread: a wake-up without data waits again.
   char byte = 0;
-  beast::error_code peek_error;
-  const size_t bytes =
-      Tcp().socket().receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, peek_error);
-  if (!error && !peek_error && bytes > 0) return;  // the next request: the watch ends
-  disconnect_->Signal();
+  const ssize_t bytes = ::recv(Tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (bytes < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return WatchForDisconnect();
+  if (bytes > 0) return;  // the next request: the watch ends
+  disconnect_->Signal();  // end of stream, or a reset
 }
 
 template <class Stream>

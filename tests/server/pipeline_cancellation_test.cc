@@ -29,6 +29,10 @@ class CountingPreprocessor final : public Preprocessor {
     ++decoded;
     return inner_.EncodedToTokens(data, size, out);
   }
+  StatusOr<std::string> RenderOverlay(const uint8_t* data, size_t size,
+                                      const Heatmap& heatmap) const override {
+    return inner_.RenderOverlay(data, size, heatmap);
+  }
   mutable std::atomic<int> decoded{0};
 
  private:
