@@ -43,6 +43,10 @@ class TaggedBackend final : public ModelBackend {
     for (int i = 0; features != nullptr && i < batch * info_.feature_dim; ++i) features[i] = tag_;
     return status;
   }
+  Status RunWithAttention(const float* tokens, int batch, float* logits, float* features,
+                          const AttentionCapture& capture) override {
+    return inner_.RunWithAttention(tokens, batch, logits, features, capture);
+  }
 
  private:
   const ModelInfo info_ = FakeModelInfo();
