@@ -43,6 +43,7 @@ void ClassifyStreamReactor::OnReadDone(bool ok) {
   source.method = "ClassifyStream";
   source.peer = peer_;
   source.deadline_micros = deadline_micros_;
+  source.cancelled = cancelled_;
   service_->StartClassify(std::move(source), request_, std::move(image), result,
                           [this, raw](const Status& status) {
                             OnResult(std::unique_ptr<v1::ClassifyStreamResponse>(raw), status);
@@ -112,6 +113,11 @@ void ClassifyStreamReactor::Advance() {
     Finish(failed ? grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading")
                   : grpc::Status::OK);
   }
+}
+
+void ClassifyStreamReactor::OnCancel() {
+  cancelled_->store(true, std::memory_order_release);
+  service_->serving()->WakeForCancellation();
 }
 
 void ClassifyStreamReactor::OnDone() {

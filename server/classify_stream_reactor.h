@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,9 @@ class ClassifyStreamReactor final
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
+  /// The client cancelled (or the deadline passed): requests still queued
+  /// for the stream are dropped, not computed (InferenceRequest::cancelled).
+  void OnCancel() override;
   void OnDone() override;
 
  private:
@@ -39,6 +43,8 @@ class ClassifyStreamReactor final
   const int max_in_flight_;
   int64_t deadline_micros_ = 0;
   v1::ClassifyRequest request_;  // target of the one outstanding read
+  // Every request of the stream carries it; set by OnCancel().
+  const std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
 
   std::mutex mu_;  // guards every member below
   std::deque<std::unique_ptr<v1::ClassifyStreamResponse>> to_write_;

@@ -288,7 +288,7 @@ void InferencePipeline::RunBatch(std::vector<std::unique_ptr<Task>> batch) {
   Status status = RunModel(batch, want_logits, want_features);
   const int64_t end = clock_->NowMicros();
   const int64_t inference_us = end - start;
-  if (metrics_ != nullptr) metrics_->ObserveBatch(n, inference_us);
+  if (metrics_ != nullptr) metrics_->ObserveBatch(n, inference_us, options_.model_name);
 
   // Tasks left unfinished by an exception below are failed by ~Task.
   if (!status.ok()) {
@@ -372,6 +372,15 @@ void InferencePipeline::RenderOverlayAndFinish(Task* task, InferenceResult* resu
   }
   result->overlay_png = std::move(png).value();
   task->Finish(Status::Ok(), std::move(*result));
+}
+
+const std::string& InferencePipeline::served_name() const {
+  return options_.model_name.empty() ? model_info().id : options_.model_name;
+}
+
+const std::string& InferencePipeline::served_version() const {
+  static const std::string* const kOnlyVersion = new std::string("1");
+  return options_.model_version.empty() ? *kOnlyVersion : options_.model_version;
 }
 
 void InferencePipeline::Stop(bool drain) {

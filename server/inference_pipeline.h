@@ -138,6 +138,12 @@ class InferencePipeline {
   void WakeForCancellation() { executor_->Wake(); }
 
   const ModelInfo& model_info() const { return backend_->info(); }
+  /// The name requests use for the model and responses report: the
+  /// repository's model name (PipelineOptions::model_name), or the model's
+  /// id for a pipeline made outside a repository.
+  const std::string& served_name() const;
+  /// The served version: the repository's version folder, "1" outside one.
+  const std::string& served_version() const;
   /// The preprocessor's byte limit: larger images are refused before queuing.
   size_t max_image_bytes() const { return preprocessor_->max_image_bytes(); }
   const PipelineOptions& options() const { return options_; }

@@ -44,49 +44,64 @@ void Histogram::Observe(double value) {
   ++count_;
 }
 
-void Histogram::Render(const std::string& name, std::string* out) const {
+void Histogram::Render(const std::string& name, const std::string& labels, std::string* out) const {
+  const std::string prefix = labels.empty() ? "" : labels + ",";
+  const std::string braced = labels.empty() ? "" : "{" + labels + "}";
   uint64_t cumulative = 0;
   for (size_t i = 0; i < upper_bounds_.size(); ++i) {
     cumulative += counts_[i];
-    *out += name + "_bucket{le=\"" + FormatPrometheusValue(upper_bounds_[i]) + "\"} " +
-            std::to_string(cumulative) + "\n";
+    *out += name + "_bucket{" + prefix + "le=\"" + FormatPrometheusValue(upper_bounds_[i]) +
+            "\"} " + std::to_string(cumulative) + "\n";
   }
-  *out += name + "_bucket{le=\"+Inf\"} " + std::to_string(count_) + "\n";
-  *out += name + "_sum " + FormatPrometheusValue(sum_) + "\n";
-  *out += name + "_count " + std::to_string(count_) + "\n";
+  *out += name + "_bucket{" + prefix + "le=\"+Inf\"} " + std::to_string(count_) + "\n";
+  *out += name + "_sum" + braced + " " + FormatPrometheusValue(sum_) + "\n";
+  *out += name + "_count" + braced + " " + std::to_string(count_) + "\n";
 }
 
-Metrics::Metrics()
-    : queue_seconds_(LatencyBounds()),
-      preprocess_seconds_(LatencyBounds()),
-      inference_seconds_(LatencyBounds()),
-      total_seconds_(LatencyBounds()),
-      batch_size_(BatchSizeBounds()) {}
+Metrics::ModelHistograms::ModelHistograms()
+    : queue_seconds(LatencyBounds()),
+      preprocess_seconds(LatencyBounds()),
+      inference_seconds(LatencyBounds()),
+      total_seconds(LatencyBounds()),
+      batch_size(BatchSizeBounds()) {}
+
+Metrics::Metrics() { histograms_.try_emplace(""); }
+
+void Metrics::CountRequest(const std::string& protocol, const std::string& method, StatusCode code,
+                           const std::string& model) {
+  CountRequest(protocol, method, StatusCodeName(code), model);
+}
 
 void Metrics::CountRequest(const std::string& protocol, const std::string& method,
-                           StatusCode code) {
-  CountRequest(protocol, method, StatusCodeName(code));
+                           const std::string& code_name, const std::string& model) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++requests_[{protocol, method, code_name, model}];
 }
 
-void Metrics::CountRequest(const std::string& protocol, const std::string& method,
-                           const std::string& code_name) {
+void Metrics::ObserveLatencies(int64_t queue_us, int64_t preprocess_us, int64_t total_us,
+                               const std::string& model) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{protocol, method, code_name}];
+  ModelHistograms& histograms = histograms_[model];
+  histograms.queue_seconds.Observe(queue_us * 1e-6);
+  histograms.preprocess_seconds.Observe(preprocess_us * 1e-6);
+  histograms.total_seconds.Observe(total_us * 1e-6);
 }
 
-void Metrics::ObserveLatencies(int64_t queue_us, int64_t preprocess_us, int64_t total_us) {
+void Metrics::ObserveBatch(int batch_size, int64_t inference_us, const std::string& model) {
   std::lock_guard<std::mutex> lock(mu_);
-  queue_seconds_.Observe(queue_us * 1e-6);
-  preprocess_seconds_.Observe(preprocess_us * 1e-6);
-  total_seconds_.Observe(total_us * 1e-6);
-}
-
-void Metrics::ObserveBatch(int batch_size, int64_t inference_us) {
-  std::lock_guard<std::mutex> lock(mu_);
-  batch_size_.Observe(batch_size);
-  inference_seconds_.Observe(inference_us * 1e-6);
+  ModelHistograms& histograms = histograms_[model];
+  histograms.batch_size.Observe(batch_size);
+  histograms.inference_seconds.Observe(inference_us * 1e-6);
   ++batches_;
   images_ += batch_size;
+}
+
+void Metrics::RenderFamily(const char* name, Histogram ModelHistograms::*member,
+                           std::string* out) const {
+  for (const auto& [model, histograms] : histograms_) {
+    const std::string labels = model.empty() ? "" : "model=\"" + Escape(model) + "\"";
+    (histograms.*member).Render(name, labels, out);
+  }
 }
 
 void Metrics::SetModelInfo(const ModelInfo& info) {
@@ -113,22 +128,23 @@ std::string Metrics::RenderPrometheus() const {
   Header("vit_requests_total", "counter",
          "Finished requests by protocol, RPC method or endpoint, and status code.", &out);
   for (const auto& [key, count] : requests_) {
-    const auto& [protocol, method, code] = key;
+    const auto& [protocol, method, code, model] = key;
+    const std::string model_label = model.empty() ? "" : ",model=\"" + Escape(model) + "\"";
     out += "vit_requests_total{protocol=\"" + Escape(protocol) + "\",method=\"" + Escape(method) +
-           "\",code=\"" + code + "\"} " + std::to_string(count) + "\n";
+           "\",code=\"" + code + "\"" + model_label + "} " + std::to_string(count) + "\n";
   }
   Header("vit_queue_latency_seconds", "histogram", "Time from batch queue to batch start.", &out);
-  queue_seconds_.Render("vit_queue_latency_seconds", &out);
+  RenderFamily("vit_queue_latency_seconds", &ModelHistograms::queue_seconds, &out);
   Header("vit_preprocess_latency_seconds", "histogram", "Decode and preprocess time per image.",
          &out);
-  preprocess_seconds_.Render("vit_preprocess_latency_seconds", &out);
+  RenderFamily("vit_preprocess_latency_seconds", &ModelHistograms::preprocess_seconds, &out);
   Header("vit_inference_latency_seconds", "histogram", "Model run time per batch.", &out);
-  inference_seconds_.Render("vit_inference_latency_seconds", &out);
+  RenderFamily("vit_inference_latency_seconds", &ModelHistograms::inference_seconds, &out);
   Header("vit_request_latency_seconds", "histogram", "Server-side time per successful request.",
          &out);
-  total_seconds_.Render("vit_request_latency_seconds", &out);
+  RenderFamily("vit_request_latency_seconds", &ModelHistograms::total_seconds, &out);
   Header("vit_batch_size", "histogram", "Images per model run.", &out);
-  batch_size_.Render("vit_batch_size", &out);
+  RenderFamily("vit_batch_size", &ModelHistograms::batch_size, &out);
   Header("vit_batches_total", "counter", "Model runs.", &out);
   out += "vit_batches_total " + std::to_string(batches_) + "\n";
   Header("vit_inferred_images_total", "counter", "Images that went through the model.", &out);

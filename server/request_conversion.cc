@@ -64,10 +64,11 @@ void AddPredictions(const ModelInfo& info, const InferenceResult& result,
 
 }  // namespace
 
-void FillClassifyResponse(const ModelInfo& info, const InferenceResult& result,
+void FillClassifyResponse(const InferencePipeline& served, const InferenceResult& result,
                           v1::ClassifyResponse* response) {
-  AddPredictions(info, result, response->mutable_predictions());
-  response->set_model_id(info.id);
+  AddPredictions(served.model_info(), result, response->mutable_predictions());
+  response->set_model_id(served.served_name());
+  response->set_model_version(served.served_version());
   FillTimings(result, response->mutable_timings());
 }
 
@@ -75,19 +76,31 @@ StatusOr<ExplainSpec> ToExplainSpec(const v1::ExplainRequest& request) {
   return ParseExplainSpec(request.method(), request.head_fusion(), request.discard_ratio());
 }
 
-void FillExplainResponse(const ModelInfo& info, const InferenceResult& result,
+void FillEmbedResponse(const InferencePipeline& served, const InferenceResult& result,
+                       v1::EmbedResponse* response) {
+  response->mutable_embedding()->Assign(result.features.begin(), result.features.end());
+  response->set_model_id(served.served_name());
+  response->set_model_version(served.served_version());
+  FillTimings(result, response->mutable_timings());
+}
+
+void FillExplainResponse(const InferencePipeline& served, const InferenceResult& result,
                          v1::ExplainResponse* response) {
   response->set_grid_height(result.heatmap.grid_height);
   response->set_grid_width(result.heatmap.grid_width);
   response->mutable_heatmap()->Assign(result.heatmap.values.begin(), result.heatmap.values.end());
-  AddPredictions(info, result, response->mutable_predictions());
+  AddPredictions(served.model_info(), result, response->mutable_predictions());
   response->set_overlay_png(result.overlay_png);
-  response->set_model_id(info.id);
+  response->set_model_id(served.served_name());
+  response->set_model_version(served.served_version());
   FillTimings(result, response->mutable_timings());
 }
 
-void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::ModelInfo* out) {
-  out->set_id(info.id);
+void FillModelInfo(const InferencePipeline& served, v1::ModelInfo* out) {
+  const ModelInfo& info = served.model_info();
+  const PipelineOptions& options = served.options();
+  out->set_id(served.served_name());
+  out->set_model_version(served.served_version());
   out->set_architecture(info.architecture);
   out->set_source_format(info.source_format);
   out->set_num_parameters(info.num_parameters);

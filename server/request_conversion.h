@@ -28,14 +28,18 @@ StatusOr<int> ResolveTopK(int top_k, const ModelInfo& info, int default_top_k);
 int64_t DeadlineMicros(const grpc::CallbackServerContext& context, Clock* clock);
 
 void FillTimings(const InferenceResult& result, v1::Timings* timings);
-void FillClassifyResponse(const ModelInfo& info, const InferenceResult& result,
+/// The responses name the model and version of `served` (served_name(),
+/// served_version()).
+void FillClassifyResponse(const InferencePipeline& served, const InferenceResult& result,
                           v1::ClassifyResponse* response);
 /// The request's method, head_fusion and discard_ratio; INVALID_ARGUMENT
 /// naming the field (ParseExplainSpec).
 StatusOr<ExplainSpec> ToExplainSpec(const v1::ExplainRequest& request);
-void FillExplainResponse(const ModelInfo& info, const InferenceResult& result,
+void FillExplainResponse(const InferencePipeline& served, const InferenceResult& result,
                          v1::ExplainResponse* response);
-void FillModelInfo(const ModelInfo& info, const PipelineOptions& options, v1::ModelInfo* out);
+void FillEmbedResponse(const InferencePipeline& served, const InferenceResult& result,
+                       v1::EmbedResponse* response);
+void FillModelInfo(const InferencePipeline& served, v1::ModelInfo* out);
 /// The index rows (sorted by name, then version) grouped per model;
 /// `default_model` marks its model and goes into default_model.
 void FillListModels(const std::vector<ModelIndexEntry>& entries, const std::string& default_model,

@@ -69,14 +69,21 @@ void ServingContext::Record(const CallRecord& call) {
   in_flight_ -= call.images;
   ++answered_;
   const InferenceResult* result = call.result;
+  // The repository's name of the model that served the call; "" when the
+  // call was answered before a model was resolved.
+  const std::string model_name = call.model != nullptr ? call.model->options().model_name : "";
   if (metrics_ != nullptr) {
-    metrics_->CountRequest(call.protocol, call.method, call.status.code());
+    metrics_->CountRequest(call.protocol, call.method, call.status.code(), model_name);
     if (call.status.ok() && result != nullptr)
-      metrics_->ObserveLatencies(result->queue_us, result->preprocess_us, result->total_us);
+      metrics_->ObserveLatencies(result->queue_us, result->preprocess_us, result->total_us,
+                                 model_name);
   }
+  // Without a repository the one pipeline counts every call; with one, only
+  // the model that served the call does (a call for an unknown model counts
+  // on none).
   std::shared_ptr<InferencePipeline> default_model;
   InferencePipeline* served = call.model;
-  if (served == nullptr) {
+  if (served == nullptr && !has_model_directory()) {
     default_model = pipeline();
     served = default_model.get();
   }

@@ -36,8 +36,9 @@ struct CallRecord {
   Status status;
   /// The call's timings on success (the slowest image of a batched call).
   const InferenceResult* result = nullptr;
-  /// The model that served the call, for its statistics; nullptr = the
-  /// default model.
+  /// The model that served the call, for its statistics and the metrics'
+  /// model label; nullptr = none resolved (without a model repository the
+  /// one pipeline's statistics count it).
   InferencePipeline* model = nullptr;
 };
 

@@ -80,9 +80,9 @@ void VitServiceImpl::StartImageCall(CallSource source, const std::string& model,
   inference.cancelled = std::move(source.cancelled);
   InferencePipeline* target = pipeline.get();
   target->Submit(std::move(inference),
-                 [this, &info, record, pipeline, fill = std::move(fill), done = std::move(done)](
+                 [this, record, pipeline, fill = std::move(fill), done = std::move(done)](
                      const Status& status, InferenceResult result) {
-                   if (status.ok()) fill(info, result);
+                   if (status.ok()) fill(*pipeline, result);
                    record->status = status;
                    record->result = &result;
                    serving_->Record(*record);
@@ -105,8 +105,8 @@ void VitServiceImpl::StartClassify(CallSource source, const v1::ClassifyRequest&
         inference->top_k = *top_k;
         return Status::Ok();
       },
-      [response](const ModelInfo& info, const InferenceResult& result) {
-        FillClassifyResponse(info, result, response);
+      [response](const InferencePipeline& served, const InferenceResult& result) {
+        FillClassifyResponse(served, result, response);
       },
       std::move(done));
 }
@@ -120,10 +120,8 @@ void VitServiceImpl::StartEmbed(CallSource source, const v1::EmbedRequest& reque
         inference->want_features = true;
         return Status::Ok();
       },
-      [response](const ModelInfo& info, const InferenceResult& result) {
-        response->mutable_embedding()->Assign(result.features.begin(), result.features.end());
-        response->set_model_id(info.id);
-        FillTimings(result, response->mutable_timings());
+      [response](const InferencePipeline& served, const InferenceResult& result) {
+        FillEmbedResponse(served, result, response);
       },
       std::move(done));
 }
@@ -148,8 +146,8 @@ void VitServiceImpl::StartExplain(CallSource source, const v1::ExplainRequest& r
         inference->want_overlay = want_overlay;
         return Status::Ok();
       },
-      [response](const ModelInfo& info, const InferenceResult& result) {
-        FillExplainResponse(info, result, response);
+      [response](const InferencePipeline& served, const InferenceResult& result) {
+        FillExplainResponse(served, result, response);
       },
       std::move(done));
 }
@@ -220,7 +218,7 @@ grpc::ServerUnaryReactor* VitServiceImpl::GetModelInfo(grpc::CallbackServerConte
   Status status = pipeline.status();
   if (status.ok() && !serving_->has_model_directory())
     status = CheckModelName(request->model(), (*pipeline)->model_info());
-  if (status.ok()) FillModelInfo((*pipeline)->model_info(), (*pipeline)->options(), response);
+  if (status.ok()) FillModelInfo(**pipeline, response);
   reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }

@@ -100,7 +100,7 @@ class VitServiceImpl final : public v1::VitService::CallbackService {
   using PrepareFn =
       std::function<Status(const ModelInfo&, const PipelineOptions& options, InferenceRequest*)>;
   // Fills the response from a successful result.
-  using FillFn = std::function<void(const ModelInfo&, const InferenceResult&)>;
+  using FillFn = std::function<void(const InferencePipeline& served, const InferenceResult&)>;
   // The path of every image call: Enter, model name and size checks,
   // `prepare`, submit, `fill` on OK, Record, `done` exactly once.
   void StartImageCall(CallSource source, const std::string& model, std::string_view image,

@@ -77,8 +77,8 @@ def metric(text, name):
 
 def classify_counts(text):
     counts = {}
-    for m in re.finditer(r'^vit_requests_total\{protocol="vit",method="Classify",code="([A-Z_]+)"\} (\d+)$', text, re.M):
-        counts[m.group(1)] = int(m.group(2))
+    for m in re.finditer(r'^vit_requests_total\{protocol="vit",method="Classify",code="([A-Z_]+)"(?:,model="[^"]*")?\} (\d+)$', text, re.M):
+        counts[m.group(1)] = counts.get(m.group(1), 0) + int(m.group(2))
     return counts
 
 

@@ -1,10 +1,14 @@
 #include "server/http/http_connection.h"
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <chrono>
 #include <utility>
 
@@ -204,6 +208,11 @@ void HttpConnection<Stream>::Dispatch() {
   state_ = State::kAwaitingReply;
   Tcp().expires_never();  // the handler's time is the handler's business (deadlines)
   awaiting_reply_ = this->shared_from_this();
+  disconnect_ = std::make_shared<ClientDisconnect>();
+  request->disconnect = disconnect_;
+  ++requests_dispatched_;
+  // A pipelined request already buffered: no watch (its bytes are not on the socket).
+  if (buffer_.size() == 0) WatchForDisconnect();
   auto shared_request = std::make_shared<const HttpRequest>(std::move(*request));
   HttpReply reply = MakeHttpReply(server_->connections, this->weak_from_this(), shared_request);
   try {
@@ -214,9 +223,37 @@ void HttpConnection<Stream>::Dispatch() {
 }
 
 template <class Stream>
+void HttpConnection<Stream>::WatchForDisconnect() {
+  Tcp().socket().async_wait(
+      asio::ip::tcp::socket::wait_read,
+      [self = this->shared_from_this(), request = requests_dispatched_](beast::error_code error) {
+        self->OnReadableWhileAwaiting(error, request);
+      });
+}
+
+template <class Stream>
+void HttpConnection<Stream>::OnReadableWhileAwaiting(const beast::error_code& error,
+                                                     uint64_t request) {
+  if (error == asio::error::operation_aborted) return;  // replied, or closed
+  if (state_ != State::kAwaitingReply || request != requests_dispatched_) return;
+  if (error) return disconnect_->Signal();
+  // Never blocks the I/O thread: a wake-up without data waits again.
+  char byte = 0;
+  const ssize_t bytes = ::recv(Tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (bytes < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return WatchForDisconnect();
+  if (bytes > 0) return;  // the next request: the watch ends
+  disconnect_->Signal();  // end of stream, or a reset
+}
+
+template <class Stream>
 void HttpConnection<Stream>::DeliverReply(HttpResponse response) {
   if (state_ != State::kAwaitingReply) return;  // closed meanwhile (Stop, forced)
   awaiting_reply_.reset();                      // the posted handler holds us now
+  // Ends the disconnect watch (no other operation is pending while awaiting).
+  beast::error_code ignored;
+  Tcp().socket().cancel(ignored);
+  disconnect_.reset();
   Write(std::move(response), request_keep_alive_ && !stopping_);
 }
 

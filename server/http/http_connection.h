@@ -67,6 +67,11 @@ class HttpConnection final : public LiveConnection,
   void OnBody(const boost::beast::error_code& error);
   void FailRead(const boost::beast::error_code& error);
   void Dispatch();
+  // While the handler has the request: waits for the socket to turn
+  // readable, then peeks; end of stream or an error means the client left
+  // (ClientDisconnect::Signal). Bytes (a pipelined request) end the watch.
+  void WatchForDisconnect();
+  void OnReadableWhileAwaiting(const boost::beast::error_code& error, uint64_t request);
   void DeliverReply(HttpResponse response);
   void Write(HttpResponse response, bool keep_alive);
   void OnWritten(const boost::beast::error_code& error);
@@ -93,6 +98,10 @@ class HttpConnection final : public LiveConnection,
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   std::optional<BeastResponse> response_;
   std::shared_ptr<HttpConnection> awaiting_reply_;
+  // The request the handler has: its number (a stale watch compares it) and
+  // its disconnect signal.
+  uint64_t requests_dispatched_ = 0;
+  std::shared_ptr<ClientDisconnect> disconnect_;
 };
 
 extern template class HttpConnection<PlainStream>;

@@ -3,11 +3,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "server/http/client_disconnect.h"
 
 namespace vit::server::http {
 
@@ -28,6 +31,10 @@ struct HttpRequest {
   std::string peer;
   /// Whether it came over HTTPS.
   bool tls = false;
+  /// Signalled when the client closes the connection while the request
+  /// waits for its reply. Set by the transport; null for requests made
+  /// elsewhere (tests): never signalled.
+  std::shared_ptr<ClientDisconnect> disconnect;
 
   /// The first header named `name` (ASCII case-insensitive), else nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "server/http_api/client_cancellation.h"
 #include "server/http_api/http_status.h"
 #include "server/http_api/infer_response_writer.h"
 #include "server/http_api/oip_documents.h"
@@ -89,26 +90,25 @@ http::HttpResponse OipEndpoints::Metadata(const Route& route) const {
     pipeline = std::move(named).value();
   }
   if (pipeline == nullptr) return Error(NotLoaded());
-  const ModelInfo& info = pipeline->model_info();
-  if (route.endpoint == Endpoint::kModelStats && route.model.empty()) {
-    // Every model's statistics: the one served.
-    return Json(
-        200, ModelStatisticsJson(info.id, oip::kModelVersion, pipeline->statistics().Snapshot()));
-  }
+  const InferencePipeline& served = *pipeline;
+  const std::string statistics = ModelStatisticsJson(served.served_name(), served.served_version(),
+                                                     pipeline->statistics().Snapshot());
+  // Every model's statistics without a name: the default model's.
+  if (route.endpoint == Endpoint::kModelStats && route.model.empty()) return Json(200, statistics);
   Status known = serving_->has_model_directory()
                      ? Status::Ok()
-                     : oip::CheckModelAndVersion(route.model, route.version, info);
+                     : oip::CheckModelAndVersion(route.model, route.version, served);
   if (!known.ok()) return Error(known);
   switch (route.endpoint) {
     case Endpoint::kModelMetadata:
-      return Json(200, ModelMetadataJson(oip::DescribeModel(info)));
+      return Json(200, ModelMetadataJson(oip::DescribeModel(served)));
     case Endpoint::kModelReady:
-      return Json(serving_->ready() ? 200 : 503, ReadyJson("ready", serving_->ready(), info.id));
+      return Json(serving_->ready() ? 200 : 503,
+                  ReadyJson("ready", serving_->ready(), served.served_name()));
     case Endpoint::kModelConfig:
-      return Json(200, ModelConfigJson(oip::DescribeModelConfig(info, pipeline->options())));
+      return Json(200, ModelConfigJson(oip::DescribeModelConfig(served)));
     case Endpoint::kModelStats:
-      return Json(
-          200, ModelStatisticsJson(info.id, oip::kModelVersion, pipeline->statistics().Snapshot()));
+      return Json(200, statistics);
     default:
       return Error(InternalError("no handler for this endpoint"));
   }
@@ -134,6 +134,7 @@ void OipEndpoints::Infer(const Route& route, std::shared_ptr<const http::HttpReq
   info.protocol = route.protocol;
   info.method = route.name;
   info.peer = call->http->peer;
+  info.cancelled = CancelOnDisconnect(*call->http, serving_);
   runner_.Infer(
       call->parsed.request, info,
       [call, reply = std::move(reply)](const Status& status, oip::InferResponse response) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "server/http_api/client_cancellation.h"
 #include "server/http_api/explain_query.h"
 #include "server/http_api/explain_response_writer.h"
 #include "server/http_api/proto_json.h"
@@ -15,11 +16,13 @@ namespace {
 
 http::HttpResponse Error(const Status& status) { return StatusErrorResponse(status); }
 
-VitServiceImpl::CallSource Source(const Route& route, const http::HttpRequest& request) {
+VitServiceImpl::CallSource Source(const Route& route, const http::HttpRequest& request,
+                                  ServingContext* serving) {
   VitServiceImpl::CallSource source;
   source.protocol = route.protocol;
   source.method = route.name;
   source.peer = request.peer;
+  source.cancelled = CancelOnDisconnect(request, serving);
   return source;
 }
 
@@ -48,7 +51,8 @@ void V1Endpoints::Classify(const Route& route, const http::HttpRequest& request,
   message.set_model(QueryString(request, "model"));
   auto response = std::make_shared<v1::ClassifyResponse>();
   // The image is copied once out of the (shared, const) request.
-  service_->StartClassify(Source(route, request), message, request.body, response.get(),
+  service_->StartClassify(Source(route, request, service_->serving()), message, request.body,
+                          response.get(),
                           [response, reply = std::move(reply)](const Status& status) {
                             reply(status.ok() ? ProtoJsonResponse(*response) : Error(status));
                           });
@@ -59,8 +63,8 @@ void V1Endpoints::Embed(const Route& route, const http::HttpRequest& request,
   v1::EmbedRequest message;
   message.set_model(QueryString(request, "model"));
   auto response = std::make_shared<v1::EmbedResponse>();
-  service_->StartEmbed(Source(route, request), message, request.body, response.get(),
-                       [response, reply = std::move(reply)](const Status& status) {
+  service_->StartEmbed(Source(route, request, service_->serving()), message, request.body,
+                       response.get(), [response, reply = std::move(reply)](const Status& status) {
                          reply(status.ok() ? ProtoJsonResponse(*response) : Error(status));
                        });
 }
@@ -72,7 +76,7 @@ void V1Endpoints::Explain(const Route& route, const http::HttpRequest& request,
   auto response = std::make_shared<v1::ExplainResponse>();
   const ExplainFormat format = query->format;
   service_->StartExplain(
-      Source(route, request), query->request, request.body, response.get(),
+      Source(route, request, service_->serving()), query->request, request.body, response.get(),
       [response, format, reply = std::move(reply)](const Status& status) {
         reply(status.ok() ? WriteExplainResponse(*response, format) : Error(status));
       });
@@ -91,7 +95,7 @@ http::HttpResponse V1Endpoints::ModelInfo(const Route& route) const {
       service_->serving()->has_model_directory() ? Status::Ok() : CheckModelName(route.model, info);
   if (!known.ok()) return Error(known);
   v1::ModelInfo message;
-  FillModelInfo(info, pipeline->options(), &message);
+  FillModelInfo(*pipeline, &message);
   return ProtoJsonResponse(message);
 }
 

@@ -45,7 +45,7 @@ StatusOr<std::shared_ptr<InferencePipeline>> ServedModel(const ServingContext& s
     return NotFoundError("the Open Inference Protocol needs a model name");
   VIT_ASSIGN_OR_RETURN(std::shared_ptr<InferencePipeline> pipeline, serving.Resolve(name, version));
   if (!serving.has_model_directory())
-    VIT_RETURN_IF_ERROR(CheckModelAndVersion(name, version, pipeline->model_info()));
+    VIT_RETURN_IF_ERROR(CheckModelAndVersion(name, version, *pipeline));
   return pipeline;
 }
 
@@ -113,7 +113,7 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelMetadata(
     return FinishNow(context, status);
   StatusOr<std::shared_ptr<InferencePipeline>> pipeline =
       ServedModel(*serving_, request->name(), request->version());
-  if (pipeline.ok()) FillModelMetadata(DescribeModel((*pipeline)->model_info()), response);
+  if (pipeline.ok()) FillModelMetadata(DescribeModel(**pipeline), response);
   return FinishNow(context, rpc::ToGrpcStatus(pipeline.status()));
 }
 
@@ -125,8 +125,7 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelConfig(
   StatusOr<std::shared_ptr<InferencePipeline>> pipeline =
       ServedModel(*serving_, request->name(), request->version());
   if (pipeline.ok()) {
-    FillModelConfig(DescribeModelConfig((*pipeline)->model_info(), (*pipeline)->options()),
-                    response->mutable_config());
+    FillModelConfig(DescribeModelConfig(**pipeline), response->mutable_config());
   }
   return FinishNow(context, rpc::ToGrpcStatus(pipeline.status()));
 }
@@ -146,11 +145,11 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelStatistics(
   } else if (pipeline == nullptr) {
     status = UnavailableError("model is loading; the server is not serving yet");
   } else if (!request->name().empty()) {  // empty = every model: the one served
-    status = CheckModelAndVersion(request->name(), request->version(), pipeline->model_info());
+    status = CheckModelAndVersion(request->name(), request->version(), *pipeline);
   }
   if (status.ok()) {
-    FillModelStatistics(pipeline->model_info().id, kModelVersion, pipeline->statistics().Snapshot(),
-                        response->add_model_stats());
+    FillModelStatistics(pipeline->served_name(), pipeline->served_version(),
+                        pipeline->statistics().Snapshot(), response->add_model_stats());
   }
   return FinishNow(context, rpc::ToGrpcStatus(status));
 }

@@ -40,11 +40,12 @@ void GrpcStreamInferReactor::OnReadDone(bool ok) {
   }
   inference::ModelStreamInferResponse* raw = answer.release();
   // `request` rides along in the callback: the run reads views into it.
-  service_->StartInfer("ModelStreamInfer", peer_, deadline_micros_, *request, response,
-                       [this, raw, request](const Status& status) {
-                         OnResult(std::unique_ptr<inference::ModelStreamInferResponse>(raw),
-                                  status);
-                       });
+  service_->StartInfer(
+      "ModelStreamInfer", peer_, deadline_micros_, *request, response,
+      [this, raw, request](const Status& status) {
+        OnResult(std::unique_ptr<inference::ModelStreamInferResponse>(raw), status);
+      },
+      cancelled_);
   // Only now may request_ be the target of the next read.
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -113,6 +114,11 @@ void GrpcStreamInferReactor::Advance() {
     Finish(failed ? grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading")
                   : grpc::Status::OK);
   }
+}
+
+void GrpcStreamInferReactor::OnCancel() {
+  cancelled_->store(true, std::memory_order_release);
+  service_->serving()->WakeForCancellation();
 }
 
 void GrpcStreamInferReactor::OnDone() {

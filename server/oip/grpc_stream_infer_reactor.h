@@ -8,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,9 @@ class GrpcStreamInferReactor final
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
+  /// The client cancelled (or the deadline passed): requests still queued
+  /// for the stream are dropped, not computed (InferenceRequest::cancelled).
+  void OnCancel() override;
   void OnDone() override;
 
  private:
@@ -44,6 +48,8 @@ class GrpcStreamInferReactor final
   // Target of the one outstanding read. Each request read is moved out to
   // live as long as its run (its tensors are views into it).
   std::unique_ptr<inference::ModelInferRequest> request_;
+  // Every request of the stream carries it; set by OnCancel().
+  const std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
 
   std::mutex mu_;  // guards every member below
   std::deque<std::unique_ptr<inference::ModelStreamInferResponse>> to_write_;

@@ -115,7 +115,7 @@ Status MakePlan(const InferRequest& request, const InferencePipeline& pipeline, 
                 Plan* plan) {
   const ModelInfo& info = pipeline.model_info();
   if (check_name)
-    VIT_RETURN_IF_ERROR(CheckModelAndVersion(request.model_name, request.model_version, info));
+    VIT_RETURN_IF_ERROR(CheckModelAndVersion(request.model_name, request.model_version, pipeline));
   if (request.inputs.size() != 1) {
     return InvalidArgumentError("model '" + info.id +
                                 "' takes exactly one input, 'image' (BYTES) or 'pixel_values' "
@@ -180,28 +180,25 @@ void AddClassOutput(const RequestedOutput& requested, const std::vector<float>& 
 // Collects the B results of one call and answers it once the last arrives.
 class BatchedCall {
  public:
+  // `pipeline`: the model serving the call, pinned until it is answered.
   BatchedCall(ServingContext* serving, const InferRequest& request, Plan plan, CallInfo call,
-              const ModelInfo& info, InferCallback done)
+              std::shared_ptr<InferencePipeline> pipeline, InferCallback done)
       : serving_(serving),
-        info_(info),
+        pipeline_(std::move(pipeline)),
+        info_(pipeline_->model_info()),
         plan_(std::move(plan)),
         done_(std::move(done)),
         results_(plan_.batch),
         remaining_(plan_.batch) {
-    response_.model_name = info.id;
-    response_.model_version = kModelVersion;
+    response_.model_name = pipeline_->served_name();
+    response_.model_version = pipeline_->served_version();
     response_.id = request.id;
     record_.protocol = call.protocol;
     record_.method = call.method;
     record_.peer = std::move(call.peer);
     record_.images = plan_.batch;
+    record_.model = pipeline_.get();
   }
-  /// The repository's name and version instead of the model's id and "1".
-  void SetModel(const std::string& name, const std::string& version) {
-    response_.model_name = name;
-    response_.model_version = version;
-  }
-
   void set_bytes(size_t bytes) { record_.bytes = bytes; }
 
   void OnResult(int index, const Status& status, InferenceResult result) {
@@ -269,6 +266,7 @@ class BatchedCall {
   }
 
   ServingContext* const serving_;
+  const std::shared_ptr<InferencePipeline> pipeline_;
   const ModelInfo& info_;
   const Plan plan_;
   InferCallback done_;
@@ -310,6 +308,7 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
       serving_->Resolve(request.model_name, request.model_version);
   if (!resolved.ok()) return reject(resolved.status());
   std::shared_ptr<InferencePipeline> pipeline = std::move(resolved).value();  // pinned
+  reject_record.model = pipeline.get();
   Plan plan;
   if (Status status = MakePlan(request, *pipeline, !serving_->has_model_directory(), &plan);
       !status.ok())
@@ -327,12 +326,8 @@ void InferenceRunner::Infer(const InferRequest& request, const CallInfo& call, I
   const bool image_input = plan.image_input;
   const bool want_logits = plan.want_logits;
   const bool want_features = plan.want_features;
-  const ModelInfo& info = pipeline->model_info();
-  auto gathered = std::make_shared<BatchedCall>(serving_, request, std::move(plan), call, info,
+  auto gathered = std::make_shared<BatchedCall>(serving_, request, std::move(plan), call, pipeline,
                                                 std::move(done));
-  // From a model repository: the model's name there and the served version.
-  const PipelineOptions& served = pipeline->options();
-  if (!served.model_name.empty()) gathered->SetModel(served.model_name, served.model_version);
   size_t bytes = 0;
   const int64_t deadline = serving_->RequestDeadline(call.deadline_micros);
   const size_t pixels_per_image = input.fp32_count / batch;

@@ -36,23 +36,26 @@ ServerMetadata DescribeServer() {
   metadata.name = "vit-serve";
   metadata.version = VIT_SERVE_VERSION;
   metadata.extensions = {"classification", "binary_tensor_data", "model_configuration",
-                         "statistics"};
+                         "statistics", "model_repository"};
   return metadata;
 }
 
-ModelMetadata DescribeModel(const ModelInfo& info) {
+ModelMetadata DescribeModel(const InferencePipeline& pipeline) {
+  const ModelInfo& info = pipeline.model_info();
   ModelMetadata metadata;
-  metadata.name = info.id;
-  metadata.versions = {kModelVersion};
+  metadata.name = pipeline.served_name();
+  metadata.versions = {pipeline.served_version()};
   metadata.platform = kPlatform;
   metadata.inputs = Inputs(info, /*with_batch=*/true);
   metadata.outputs = Outputs(info, /*with_batch=*/true);
   return metadata;
 }
 
-ModelConfig DescribeModelConfig(const ModelInfo& info, const PipelineOptions& options) {
+ModelConfig DescribeModelConfig(const InferencePipeline& pipeline) {
+  const ModelInfo& info = pipeline.model_info();
+  const PipelineOptions& options = pipeline.options();
   ModelConfig config;
-  config.name = info.id;
+  config.name = pipeline.served_name();
   config.platform = kPlatform;
   config.backend = info.backend;
   config.max_batch_size = options.batching.max_batch_size;
@@ -64,13 +67,15 @@ ModelConfig DescribeModelConfig(const ModelInfo& info, const PipelineOptions& op
 }
 
 Status CheckModelAndVersion(const std::string& name, const std::string& version,
-                            const ModelInfo& info) {
-  if (name != info.id) {
-    return NotFoundError("unknown model '" + name + "'; this server serves '" + info.id + "'");
+                            const InferencePipeline& pipeline) {
+  const std::string& served = pipeline.served_name();
+  if (name != served && name != pipeline.model_info().id) {
+    return NotFoundError("unknown model '" + name + "'; this server serves '" + served + "'");
   }
-  if (!version.empty() && version != kModelVersion) {
+  const std::string& only = pipeline.served_version();
+  if (!version.empty() && version != only) {
     return NotFoundError("model '" + name + "' has no version '" + version +
-                         "'; its only version is " + kModelVersion);
+                         "'; its only version is " + only);
   }
   return Status::Ok();
 }

@@ -1,4 +1,4 @@
-// What the Open Inference Protocol says about the server and its model, as
+// What the Open Inference Protocol says about the server and its models, as
 // plain values shared by the gRPC service and the HTTP endpoints:
 // ServerMetadata, ModelMetadata, ModelReady and the parts of Triton's
 // ModelConfig that clients such as perf_analyzer read.
@@ -14,8 +14,6 @@
 
 namespace vit::server::oip {
 
-/// Every model is version "1" until the model repository gives them more.
-inline constexpr const char* kModelVersion = "1";
 /// The "platform" of ModelMetadata / ModelConfig.
 inline constexpr const char* kPlatform = "vit-serve";
 
@@ -57,16 +55,18 @@ struct ModelConfig {
 };
 
 ServerMetadata DescribeServer();
-/// Inputs "image" BYTES [-1, 1] and "pixel_values" FP32 [-1, C, H, W];
-/// outputs "logits", "probabilities" FP32 [-1, classes] and "embedding" FP32
-/// [-1, feature_dim].
-ModelMetadata DescribeModel(const ModelInfo& info);
-ModelConfig DescribeModelConfig(const ModelInfo& info, const PipelineOptions& options);
+/// The model's repository name and served version (served_name(),
+/// served_version()); inputs "image" BYTES [-1, 1] and "pixel_values" FP32
+/// [-1, C, H, W]; outputs "logits", "probabilities" FP32 [-1, classes] and
+/// "embedding" FP32 [-1, feature_dim].
+ModelMetadata DescribeModel(const InferencePipeline& pipeline);
+ModelConfig DescribeModelConfig(const InferencePipeline& pipeline);
 
-/// NOT_FOUND unless `name` is the served model (empty is not accepted on the
-/// model endpoints: the protocol names the model) and `version` is empty or
-/// kModelVersion.
+/// Without a model repository: NOT_FOUND unless `name` is the served model
+/// (its served_name() or its id; empty is not accepted on the model
+/// endpoints: the protocol names the model) and `version` is empty or its
+/// served_version().
 Status CheckModelAndVersion(const std::string& name, const std::string& version,
-                            const ModelInfo& info);
+                            const InferencePipeline& pipeline);
 
 }  // namespace vit::server::oip

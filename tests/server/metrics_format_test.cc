@@ -110,5 +110,30 @@ TEST(MetricsFormatTest, FormattedTextParsesBackToTheSameDouble) {
   }
 }
 
+TEST(MetricsFormatTest, ModelLabelFollowsTheExistingLabels) {
+  Metrics metrics;
+  metrics.CountRequest("oip-grpc", "ModelInfer", StatusCode::kOk, "beta");
+  metrics.CountRequest("oip-grpc", "ModelInfer", StatusCode::kNotFound);
+  metrics.ObserveLatencies(/*queue_us=*/500, /*preprocess_us=*/2500, /*total_us=*/1500, "beta");
+  metrics.ObserveBatch(/*batch_size=*/2, /*inference_us=*/250000, "beta");
+  const std::string text = metrics.RenderPrometheus();
+
+  EXPECT_NE(text.find("vit_requests_total{protocol=\"oip-grpc\",method=\"ModelInfer\",code="
+                      "\"OK\",model=\"beta\"} 1\n"),
+            std::string::npos)
+      << text;
+  // No model resolved: no model label.
+  EXPECT_NE(text.find("vit_requests_total{protocol=\"oip-grpc\",method=\"ModelInfer\",code="
+                      "\"NOT_FOUND\"} 1\n"),
+            std::string::npos);
+  EXPECT_EQ(SampleValue(text, "vit_request_latency_seconds_sum{model=\"beta\"}"), "0.0015");
+  EXPECT_EQ(SampleValue(text, "vit_inference_latency_seconds_count{model=\"beta\"}"), "1");
+  EXPECT_EQ(SampleValue(text, "vit_batch_size_sum{model=\"beta\"}"), "2");
+  EXPECT_NE(text.find("vit_queue_latency_seconds_bucket{model=\"beta\",le=\"0.0005\"} 1\n"),
+            std::string::npos);
+  // The unlabeled series (calls of no model) stay, empty.
+  EXPECT_EQ(SampleValue(text, "vit_request_latency_seconds_count"), "0");
+}
+
 }  // namespace
 }  // namespace vit::server

@@ -76,7 +76,9 @@ TEST(ModelRepositoryTest, TwoModelsServedAtOnce) {
   ASSERT_TRUE(Classify(stub.get(), "tiny", image, &tiny).ok());
   ASSERT_TRUE(Classify(stub.get(), "", image, &by_default).ok());
   EXPECT_EQ(fashion.model_id(), "fashion");
-  EXPECT_EQ(tiny.model_id(), "1");  // the version folder's name
+  EXPECT_EQ(fashion.model_version(), "1");  // a model folder without versions
+  EXPECT_EQ(tiny.model_id(), "tiny");       // the repository's name, not the folder "1"
+  EXPECT_EQ(tiny.model_version(), "1");
   EXPECT_EQ(by_default.model_id(), "fashion");
   ASSERT_EQ(fashion.predictions_size(), 3);
   for (const auto& p : fashion.predictions()) EXPECT_LT(p.class_index(), 10);
@@ -112,7 +114,8 @@ TEST(ModelRepositoryTest, ReloadUnderLoadFailsNoRequest) {
         std::lock_guard<std::mutex> lock(mu);
         if (status.ok()) {
           ++ok;
-          versions.insert(response.model_id());
+          versions.insert(response.model_version());
+          if (response.model_id() != "m") failures.push_back("model_id " + response.model_id());
         } else {
           failures.push_back(status.error_message());
         }
@@ -158,7 +161,8 @@ TEST(ModelRepositoryTest, CorruptNewVersionKeepsTheOldOneServing) {
       << server.output();
   v1::ClassifyResponse response;
   ASSERT_TRUE(Classify(stub.get(), "m", Image(2), &response).ok());
-  EXPECT_EQ(response.model_id(), "1");
+  EXPECT_EQ(response.model_id(), "m");
+  EXPECT_EQ(response.model_version(), "1");
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0);
 }

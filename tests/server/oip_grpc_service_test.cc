@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "inference/grpc_service.grpc.pb.h"
@@ -27,7 +29,7 @@ using testing::FakePreprocessor;
 
 class OipGrpcServiceTest : public ::testing::Test {
  protected:
-  void Start(ServiceOptions options = {}, bool ready = true) {
+  void Start(ServiceOptions options = {}, bool ready = true, int64_t queue_delay_us = 2000) {
     serving_ = std::make_unique<ServingContext>(options, &metrics_);
     service_ = std::make_unique<GrpcInferenceServiceImpl>(serving_.get());
     grpc::ServerBuilder builder;
@@ -38,7 +40,7 @@ class OipGrpcServiceTest : public ::testing::Test {
     ASSERT_NE(server_, nullptr);
     PipelineOptions pipeline_options;
     pipeline_options.batching.max_batch_size = 8;
-    pipeline_options.batching.max_queue_delay_microseconds = 2000;
+    pipeline_options.batching.max_queue_delay_microseconds = queue_delay_us;
     pipeline_options.warmup_batches = 0;
     auto pipeline =
         InferencePipeline::Create(pipeline_options, &backend_, &preprocessor_, &metrics_);
@@ -147,6 +149,26 @@ TEST_F(OipGrpcServiceTest, StreamAnswersEveryRequestThroughASmallWindow) {
     }
   }
   EXPECT_EQ(serving_->in_flight(), 0);
+}
+
+// A cancelled ModelStreamInfer: the requests still waiting for their batch
+// are dropped (answered at once, never computed) and the stream ends.
+TEST_F(OipGrpcServiceTest, CancelledStreamDropsItsQueuedRequests) {
+  Start({}, /*ready=*/true, /*queue_delay_us=*/60'000'000);  // batches never fill by time
+  auto context = Context();
+  auto stream = stub_->ModelStreamInfer(context.get());
+  ASSERT_TRUE(stream->Write(ImageRequest({"class:1"}, "a")));
+  ASSERT_TRUE(stream->Write(ImageRequest({"class:2"}, "b")));
+  for (int i = 0; i < 2500 && pipeline_->NumBatchQueued() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(pipeline_->NumBatchQueued(), 2u);
+  context->TryCancel();
+  for (int i = 0; i < 2500 && serving_->in_flight() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ(serving_->in_flight(), 0);
+  EXPECT_EQ(pipeline_->NumBatchQueued(), 0u);
+  EXPECT_TRUE(backend_.batch_sizes().empty());
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 TEST_F(OipGrpcServiceTest, StreamsOverTheCapAreResourceExhausted) {

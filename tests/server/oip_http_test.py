@@ -406,7 +406,9 @@ def test_metrics(port):
                    'vit_requests_total{protocol="oip-http",method="ModelInfer",code="UNAUTHENTICATED"}',
                    'vit_requests_total{protocol="http",method="/v1/classify",code="OK"}',
                    'vit_requests_total{protocol="http",method="/v1/embed",code="OK"}'):
-        check(re.search("^" + re.escape(sample) + " [1-9]", text, re.M) is not None,
+        # The model label follows the ones named here.
+        labels = re.escape(sample[:-1]) + '(,model="[^"]*")?\\}'
+        check(re.search("^" + labels + " [1-9]", text, re.M) is not None,
               "metrics: no %s" % sample)
 
 

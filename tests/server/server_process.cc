@@ -41,13 +41,24 @@ std::string HttpGet(const std::string& host, int port, const std::string& path) 
 }
 
 double MetricValue(const std::string& metrics, const std::string& name) {
+  // `name` without its closing brace: the series may carry more labels
+  // (model="..."), which are summed over.
+  const bool labeled = !name.empty() && name.back() == '}';
+  const std::string stem = labeled ? name.substr(0, name.size() - 1) : name;
   std::istringstream lines(metrics);
   std::string line;
+  double sum = 0;
+  bool found = false;
   while (std::getline(lines, line)) {
-    if (line.compare(0, name.size() + 1, name + " ") == 0)
-      return std::stod(line.substr(name.size() + 1));
+    if (line.empty() || line[0] == '#' || line.compare(0, stem.size(), stem) != 0) continue;
+    const char next = line.size() > stem.size() ? line[stem.size()] : '\0';
+    const bool match = labeled ? (next == '}' || next == ',') : (next == ' ' || next == '{');
+    const size_t space = line.rfind(' ');
+    if (!match || space == std::string::npos) continue;
+    sum += std::stod(line.substr(space + 1));
+    found = true;
   }
-  return -1;
+  return found ? sum : -1;
 }
 
 }  // namespace vit::server::testing

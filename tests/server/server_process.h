@@ -56,8 +56,10 @@ std::string HttpGet(int port, const std::string& path);
 /// GET http://`host`:`port``path`; "" on failure.
 std::string HttpGet(const std::string& host, int port, const std::string& path);
 
-/// The value of a Prometheus sample line `name` (exact, labels included),
-/// or -1 when absent.
+/// The value of the Prometheus sample `name` ("vit_batches_total",
+/// "vit_requests_total{protocol=\"vit\",method=\"Classify\",code=\"OK\"}"),
+/// summed over the labels it does not name (e.g. model="..."); -1 when no
+/// sample matches.
 double MetricValue(const std::string& metrics, const std::string& name);
 
 }  // namespace vit::server::testing

@@ -145,6 +145,33 @@ TEST_F(ServiceTest, UnavailableUntilTheModelIsReady) {
   EXPECT_TRUE(Classify("class:1", 1, &response).ok());
 }
 
+// A cancelled ClassifyStream: the images still waiting for their batch are
+// dropped (answered at once, never computed) and the stream ends.
+TEST_F(ServiceTest, CancelledStreamDropsItsQueuedImages) {
+  PipelineOptions options = DefaultPipelineOptions();
+  options.batching.max_queue_delay_microseconds = 60'000'000;  // batches never fill by time
+  Start(options);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub_->ClassifyStream(&context);
+  for (int i = 0; i < 2; ++i) {
+    v1::ClassifyRequest request;
+    request.set_image("class:" + std::to_string(i));
+    request.set_request_id(i);
+    ASSERT_TRUE(stream->Write(request));
+  }
+  for (int i = 0; i < 2500 && pipeline_->NumBatchQueued() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(pipeline_->NumBatchQueued(), 2u);
+  context.TryCancel();
+  for (int i = 0; i < 2500 && service_->serving()->in_flight() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ(service_->serving()->in_flight(), 0);
+  EXPECT_EQ(pipeline_->NumBatchQueued(), 0u);
+  EXPECT_TRUE(backend_.batch_sizes().empty());
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
 TEST_F(ServiceTest, DeadlinePassedWhileQueuedIsNotComputed) {
   PipelineOptions options = DefaultPipelineOptions();
   options.batching.max_queue_delay_microseconds = 2'000'000;
