@@ -336,14 +336,16 @@ Status ModelManager::Unload(const std::string& name) {
   return UnloadModel(name);
 }
 
-Status ModelManager::Start() {
+StatusOr<std::vector<RepositoryModel>> ModelManager::ScanModels() const {
+  if (options_.single_model.empty()) return repository::ScanRepository(options_.repository);
+  VIT_ASSIGN_OR_RETURN(RepositoryModel model, repository::ScanSingleModel(options_.single_model));
   std::vector<RepositoryModel> models;
-  if (!options_.single_model.empty()) {
-    VIT_ASSIGN_OR_RETURN(RepositoryModel model, repository::ScanSingleModel(options_.single_model));
-    models.push_back(std::move(model));
-  } else {
-    VIT_ASSIGN_OR_RETURN(models, repository::ScanRepository(options_.repository));
-  }
+  models.push_back(std::move(model));
+  return models;
+}
+
+Status ModelManager::Start() {
+  VIT_ASSIGN_OR_RETURN(std::vector<RepositoryModel> models, ScanModels());
   std::vector<std::string> names;
   for (const RepositoryModel& model : models) names.push_back(model.name);
   {
@@ -388,13 +390,7 @@ Status ModelManager::Start() {
 }
 
 Status ModelManager::Rescan() {
-  std::vector<RepositoryModel> models;
-  if (!options_.single_model.empty()) {
-    VIT_ASSIGN_OR_RETURN(RepositoryModel model, repository::ScanSingleModel(options_.single_model));
-    models.push_back(std::move(model));
-  } else {
-    VIT_ASSIGN_OR_RETURN(models, repository::ScanRepository(options_.repository));
-  }
+  VIT_ASSIGN_OR_RETURN(std::vector<RepositoryModel> models, ScanModels());
   struct Plan {
     std::vector<std::string> unload, load;
   } plan;

@@ -134,6 +134,8 @@ class ModelManager final : public ModelControl, public ModelDirectory {
  private:
   struct Record;
   struct Owner;
+  // The repository's models now (or the --model folder as a repository of one).
+  StatusOr<std::vector<repository::RepositoryModel>> ScanModels() const;
   // Load without the allow_model_control check; joins a load in progress.
   Status LoadModel(const std::string& name);
   Status DoLoad(const std::string& name, Record* record);
