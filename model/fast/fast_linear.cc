@@ -3,9 +3,11 @@
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "model/fast/dnnl_context.h"
+#include "model/fast/int8_epilogue.h"
 #include "model/fast/quantize_kernels.h"
 
 namespace vit::fast {
@@ -15,72 +17,86 @@ using tag = dnnl::memory::format_tag;
 
 namespace {
 
-// s8 layers are 3-D matmuls [1, rows, cols]: oneDNN 2.6's brgemm kernels take
-// a per-row binary_mul operand only in that form ([1, rows, 1] broadcasts like
-// a channel); a 2-D [rows, 1] one sends the matmul to the reference kernel.
-dnnl::memory::desc Plain(bool three_d, int64_t rows, int64_t cols, dt type) {
-  if (three_d) return dnnl::memory::desc({1, rows, cols}, type, tag::abc);
-  return dnnl::memory::desc({rows, cols}, type, tag::ab);
+// Rows per int8 matmul call: the chunk's s32 accumulators (at most 3 MiB for
+// ViT-B's fc1) stay in cache for the dequantization pass that follows, and
+// oneDNN's 2-D kernels run as fast on 200 rows as on 1,600 here.
+constexpr int64_t kInt8ChunkRows = 256;
+
+// The s32 accumulators of one chunk, per thread (a runner is used by one
+// thread at a time), shared by every layer.
+std::vector<int32_t>& AccumulatorScratch() {
+  thread_local std::vector<int32_t> scratch;
+  return scratch;
 }
 
 }  // namespace
 
 FastLinear::FastLinear(const at::Tensor& weight, const at::Tensor& bias, dt src_dt, dt dst_dt,
-                       Epilogue epilogue, int64_t hint_rows, int32_t src_zero_point)
+                       Epilogue epilogue, int64_t hint_rows, int32_t src_zero_point,
+                       int32_t dst_zero_point)
     : in_(weight.size(1)),
       out_(weight.size(0)),
       src_dt_(src_dt),
       dst_dt_(dst_dt),
       epilogue_(epilogue),
-      src_zero_point_(src_zero_point) {
+      src_zero_point_(src_zero_point),
+      dst_zero_point_(dst_zero_point) {
   TORCH_CHECK(weight.dim() == 2 && weight.scalar_type() == at::kFloat,
               "FastLinear: expected a float32 [out, in] weight, got ", weight.sizes(), " ",
               weight.scalar_type());
+  TORCH_CHECK(dst_dt_ != dt::u8 || (quantized() && epilogue_ == Epilogue::kGelu),
+              "FastLinear: a u8 output is only for an int8 layer with GELU");
+  TORCH_CHECK(epilogue_ != Epilogue::kAccumulate || dst_dt_ == dt::f32,
+              "FastLinear: the residual stream is float32");
+  at::Tensor b;
   if (bias.defined()) {
     TORCH_CHECK(bias.numel() == out_, "FastLinear: bias has ", bias.numel(), " values, expected ",
                 out_);
-    bias_ = dnnl::memory(Plain(quantized(), 1, out_, dt::f32), CpuEngine());
-    auto b = bias.to(at::kFloat).contiguous();
-    std::memcpy(bias_.get_data_handle(), b.data_ptr<float>(), sizeof(float) * out_);
+    b = bias.to(at::kFloat).contiguous();
   }
   auto w = weight.contiguous();
-  at::Tensor q;  // s8 layers: the quantized [out, in] weight, until packed
-  if (quantized()) {
-    // Symmetric per-output-channel s8: row n of [out, in] is quantized with
-    // scale max|w_n| / 127, by the activations' own row quantizer.
-    weight_scales_.resize(static_cast<size_t>(out_));
-    q = at::empty({out_, in_}, at::kChar);
-    QuantizeRows(w.data_ptr<float>(), out_, in_, q.data_ptr<int8_t>(), weight_scales_.data());
+  const dnnl::memory::dims weight_dims{in_, out_};
+  if (!quantized()) {
+    if (b.defined()) {
+      bias_ = dnnl::memory({{1, out_}, dt::f32, tag::ab}, CpuEngine());
+      std::memcpy(bias_.get_data_handle(), b.data_ptr<float>(), sizeof(float) * out_);
+    }
+    // Let the kernel choose the weight layout, then convert (f32 -> bf16) and
+    // reorder the [out, in] torch weight, seen as [in, out], into it once.
+    auto pd = MakePrimitiveDesc(hint_rows, dnnl::memory::desc(weight_dims, src_dt_, tag::any));
+    weights_ = dnnl::memory(pd.weights_desc(), CpuEngine());
+    dnnl::memory user({weight_dims, dt::f32, tag::ba}, CpuEngine(), w.data_ptr<float>());
+    dnnl::reorder(user, weights_).execute(CpuStream(), user, weights_);
+    CpuStream().wait();
+    return;
   }
-  // Let the kernel choose the weight layout, then convert (f32 -> bf16, or
-  // the s8 values, with oneDNN's s8-source compensation) and reorder the
-  // [out, in] torch weight into it once.
-  const dt weight_dt = quantized() ? dt::s8 : src_dt_;
-  const dnnl::memory::dims weight_dims =
-      quantized() ? dnnl::memory::dims{1, in_, out_} : dnnl::memory::dims{in_, out_};
-  auto pd = MakePrimitiveDesc(hint_rows, dnnl::memory::desc(weight_dims, weight_dt, tag::any));
+  if (b.defined()) bias_values_.assign(b.data_ptr<float>(), b.data_ptr<float>() + out_);
+  // Symmetric per-output-channel s8: row n of [out, in] is quantized with
+  // scale max|w_n| / 127, by the activations' own row quantizer.
+  weight_scales_.resize(static_cast<size_t>(out_));
+  at::Tensor q = at::empty({out_, in_}, at::kChar);
+  QuantizeRows(w.data_ptr<float>(), out_, in_, q.data_ptr<int8_t>(), weight_scales_.data());
+  if (src_zero_point_ != 0) {
+    // sum_k (x_k - z) w_nk = sum_k x_k w_nk - z sum_k w_nk: the matmul takes
+    // the raw u8 codes and the epilogue subtracts the second term.
+    const at::Tensor sums = q.to(at::kInt).sum(/*dim=*/1, /*keepdim=*/false, at::kInt);
+    const int32_t* sum = sums.data_ptr<int32_t>();
+    offsets_.resize(static_cast<size_t>(out_));
+    for (int64_t n = 0; n < out_; ++n) offsets_[n] = src_zero_point_ * sum[n];
+  }
+  // The packed layout (for an s8 input with oneDNN's compensation for its
+  // VNNI u8 x s8 instructions) is the same for every row count.
+  auto pd = MakePrimitiveDesc(kInt8ChunkRows, dnnl::memory::desc(weight_dims, dt::s8, tag::any));
   weights_ = dnnl::memory(pd.weights_desc(), CpuEngine());
-  // The [out, in] row-major weight seen as [(1,) in, out].
-  dnnl::memory user =
-      quantized() ? dnnl::memory({weight_dims, dt::s8, tag::acb}, CpuEngine(), q.data_ptr<int8_t>())
-                  : dnnl::memory({weight_dims, dt::f32, tag::ba}, CpuEngine(), w.data_ptr<float>());
+  dnnl::memory user({weight_dims, dt::s8, tag::ba}, CpuEngine(), q.data_ptr<int8_t>());
   dnnl::reorder(user, weights_).execute(CpuStream(), user, weights_);
   CpuStream().wait();
 }
 
-dnnl::primitive_attr FastLinear::MakeAttr(int64_t rows) const {
+dnnl::primitive_attr FastLinear::MakeAttr() const {
   dnnl::primitive_attr attr;
+  if (quantized()) return attr;  // the epilogue pass does the rest
   dnnl::post_ops post_ops;
-  if (quantized()) {
-    // s32 -> float: acc * weight_scale[n] * row_scale[m] + bias[n]. The bias
-    // is a post-op, not the matmul's bias, because oneDNN 2.x adds that one
-    // before the output scales, where a per-row scale would scale it too.
-    attr.set_output_scales(/*mask=*/1 << 2, weight_scales_);  // per output channel
-    // oneDNN subtracts the zero point's product with the weight's column sums.
-    if (src_zero_point_ != 0) attr.set_zero_points(DNNL_ARG_SRC, /*mask=*/0, {src_zero_point_});
-    post_ops.append_binary(dnnl::algorithm::binary_mul, Plain(true, rows, 1, dt::f32));
-    if (bias_) post_ops.append_binary(dnnl::algorithm::binary_add, bias_.get_desc());
-  }
   if (epilogue_ == Epilogue::kGelu)
     post_ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
   if (epilogue_ == Epilogue::kAccumulate) post_ops.append_sum(1.f);
@@ -90,10 +106,10 @@ dnnl::primitive_attr FastLinear::MakeAttr(int64_t rows) const {
 
 dnnl::matmul::primitive_desc FastLinear::MakePrimitiveDesc(
     int64_t rows, const dnnl::memory::desc& weights) const {
-  const dnnl::memory::desc src = Plain(quantized(), rows, in_, src_dt_);
-  const dnnl::memory::desc dst = Plain(quantized(), rows, out_, dst_dt_);
-  const dnnl::primitive_attr attr = MakeAttr(rows);
-  if (bias_ && !quantized()) {
+  const dnnl::memory::desc src({rows, in_}, src_dt_, tag::ab);
+  const dnnl::memory::desc dst({rows, out_}, quantized() ? dt::s32 : dst_dt_, tag::ab);
+  const dnnl::primitive_attr attr = MakeAttr();
+  if (bias_) {
     dnnl::matmul::desc desc(src, weights, bias_.get_desc(), dst);
     return dnnl::matmul::primitive_desc(desc, attr, CpuEngine());
   }
@@ -110,33 +126,70 @@ FastLinear::Plan& FastLinear::PlanFor(int64_t rows) {
   Plan plan{dnnl::matmul(pd),
             dnnl::memory(pd.src_desc(), CpuEngine(), nullptr),
             dnnl::memory(pd.dst_desc(), CpuEngine(), nullptr),
-            dnnl::memory(),
             {}};
   plan.args = {{DNNL_ARG_SRC, plan.src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, plan.dst}};
-  if (quantized()) {
-    plan.row_scales = dnnl::memory(Plain(true, rows, 1, dt::f32), CpuEngine(), nullptr);
-    plan.args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, plan.row_scales);
-    if (bias_) plan.args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, bias_);
-  } else if (bias_) {
-    plan.args.emplace(DNNL_ARG_BIAS, bias_);
-  }
+  if (bias_) plan.args.emplace(DNNL_ARG_BIAS, bias_);
   return plans_.emplace(rows, std::move(plan)).first->second;
 }
 
-void FastLinear::Run(const void* src, void* dst, int64_t rows, const float* row_scales) {
-  Plan& plan = PlanFor(rows);
+void FastLinear::Run(const void* src, void* dst, int64_t rows, const float* row_scales,
+                     float* dst_row_scales) {
   if (quantized()) {
-    TORCH_CHECK(row_scales != nullptr, "FastLinear: an s8 layer needs the input's row scales");
-    plan.row_scales.set_data_handle(const_cast<float*>(row_scales));
+    RunQuantized(src, dst, rows, row_scales, dst_row_scales);
+    return;
   }
+  Plan& plan = PlanFor(rows);
   plan.src.set_data_handle(const_cast<void*>(src));
   plan.dst.set_data_handle(dst);
   plan.matmul.execute(CpuStream(), plan.args);
 }
 
+void FastLinear::RunQuantized(const void* src, void* dst, int64_t rows, const float* row_scales,
+                              float* dst_row_scales) {
+  TORCH_CHECK(row_scales != nullptr, "FastLinear: an int8 layer needs the input's row scales");
+  TORCH_CHECK(dst_dt_ != dt::u8 || dst_row_scales != nullptr,
+              "FastLinear: a u8 output needs somewhere to put its row scales");
+  Int8Output output = Int8Output::kFloat;
+  if (epilogue_ == Epilogue::kAccumulate) {
+    output = Int8Output::kAccumulate;
+  } else if (dst_dt_ == dt::bf16) {
+    output = Int8Output::kBf16;
+  } else if (dst_dt_ == dt::u8) {
+    output = Int8Output::kQuantizeU8;
+  }
+  const size_t dst_bytes = dst_dt_ == dt::f32 ? 4 : dst_dt_ == dt::bf16 ? 2 : 1;
+  // Equal chunks of at most kInt8ChunkRows rows (so at most two plans per
+  // row count).
+  const int64_t chunks = (rows + kInt8ChunkRows - 1) / kInt8ChunkRows;
+  const int64_t chunk = (rows + chunks - 1) / chunks;
+  std::vector<int32_t>& acc = AccumulatorScratch();
+  if (static_cast<int64_t>(acc.size()) < chunk * out_)
+    acc.resize(static_cast<size_t>(chunk * out_));
+  Int8Dequantization d;
+  d.weight_scales = weight_scales_.data();
+  d.offsets = offsets_.empty() ? nullptr : offsets_.data();
+  d.bias = bias_values_.empty() ? nullptr : bias_values_.data();
+  d.gelu = epilogue_ == Epilogue::kGelu;
+  for (int64_t begin = 0; begin < rows; begin += chunk) {
+    const int64_t n = std::min(chunk, rows - begin);
+    Plan& plan = PlanFor(n);
+    plan.src.set_data_handle(
+        const_cast<char*>(static_cast<const char*>(src) + begin * in_));  // 1 byte per value
+    plan.dst.set_data_handle(acc.data());
+    plan.matmul.execute(CpuStream(), plan.args);
+    CpuStream().wait();
+    d.row_scales = row_scales + begin;
+    DequantizeRows(acc.data(), n, out_, d, output,
+                   static_cast<char*>(dst) + static_cast<size_t>(begin * out_) * dst_bytes,
+                   dst_zero_point_, dst_row_scales != nullptr ? dst_row_scales + begin : nullptr);
+  }
+}
+
 int64_t FastLinear::packed_bytes() const {
   return static_cast<int64_t>(weights_.get_desc().get_size()) +
-         (bias_ ? static_cast<int64_t>(bias_.get_desc().get_size()) : 0);
+         (bias_ ? static_cast<int64_t>(bias_.get_desc().get_size()) : 0) +
+         static_cast<int64_t>(sizeof(float) * bias_values_.size() +
+                              sizeof(int32_t) * offsets_.size());
 }
 
 }  // namespace vit::fast

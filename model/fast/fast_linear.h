@@ -3,12 +3,13 @@
 // blocked), and the bias plus an optional GELU or residual accumulation are
 // fused into the same kernel as post-ops.
 //
-// With an int8 input (src_dt s8) the weight is quantized per output channel
-// (symmetric s8, scale max|w_n| / 127) and the input arrives quantized per row
-// (quantize_kernels.h) with its row scales; the s32 accumulator is dequantized
-// in the kernel's epilogue: output scales (weight scale per channel), a
-// binary_mul by the row scales, a binary_add of the float32 bias,
-// then the GELU or residual post-op.
+// With an int8 input (src_dt s8 or u8) the weight is quantized per output
+// channel (symmetric s8, scale max|w_n| / 127) and prepacked once, and the
+// input arrives quantized per row (quantize_kernels.h) with its row scales.
+// The product is a plain 2-D s8 x s8 -> s32 matmul over chunks of rows, each
+// chunk's accumulators dequantized while still in cache by int8_epilogue.h,
+// which also applies the bias, the GELU or residual add, and the output's
+// conversion (with a u8 output: quantized per row for the next int8 layer).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -37,16 +38,19 @@ class FastLinear {
   /// only read here. The input has `src_dt`, which is also the weights' dtype
   /// (f32, bf16, or s8 / u8: then the weight is quantized per output channel
   /// to s8); the output has `dst_dt` (f32 or bf16). `hint_rows` picks the
-  /// packed layout. A u8 input has `src_zero_point` (row r's values are
+  /// packed layout of a float layer. A u8 input has `src_zero_point` (row r's values are
   /// row_scales[r] * (q - src_zero_point)); default 0.
+  /// An int8 layer may have a u8 output (only with kGelu: fc1, whose output
+  /// is fc2's input), quantized per row with `dst_zero_point`.
   FastLinear(const at::Tensor& weight, const at::Tensor& bias, dnnl::memory::data_type src_dt,
              dnnl::memory::data_type dst_dt, Epilogue epilogue, int64_t hint_rows,
-             int32_t src_zero_point = 0);
+             int32_t src_zero_point = 0, int32_t dst_zero_point = 0);
 
   /// src [rows, in] -> dst [rows, out], both dense row-major. An s8 / u8 layer
   /// needs `row_scales` [rows] (src row r is row_scales[r] * its int8 values);
-  /// float layers ignore it.
-  void Run(const void* src, void* dst, int64_t rows, const float* row_scales = nullptr);
+  /// float layers ignore it. A u8 output writes its row scales to `dst_row_scales`.
+  void Run(const void* src, void* dst, int64_t rows, const float* row_scales = nullptr,
+           float* dst_row_scales = nullptr);
 
   /// The per-output-channel scales of an s8 layer's weight (empty otherwise).
   const std::vector<float>& weight_scales() const { return weight_scales_; }
@@ -61,16 +65,17 @@ class FastLinear {
     dnnl::matmul matmul;
     dnnl::memory src;
     dnnl::memory dst;
-    dnnl::memory row_scales;                     // s8 layers: the [1, rows, 1] binary_mul operand
     std::unordered_map<int, dnnl::memory> args;  // execute() arguments, built once
   };
   bool quantized() const {
     return src_dt_ == dnnl::memory::data_type::s8 || src_dt_ == dnnl::memory::data_type::u8;
   }
-  dnnl::primitive_attr MakeAttr(int64_t rows) const;
+  dnnl::primitive_attr MakeAttr() const;
   dnnl::matmul::primitive_desc MakePrimitiveDesc(int64_t rows,
                                                  const dnnl::memory::desc& weights) const;
   Plan& PlanFor(int64_t rows);
+  void RunQuantized(const void* src, void* dst, int64_t rows, const float* row_scales,
+                    float* dst_row_scales);
 
   int64_t in_ = 0;
   int64_t out_ = 0;
@@ -78,9 +83,12 @@ class FastLinear {
   dnnl::memory::data_type dst_dt_;
   Epilogue epilogue_;
   int32_t src_zero_point_;
+  int32_t dst_zero_point_;
   dnnl::memory weights_;
-  dnnl::memory bias_;                 // empty when the layer has no bias
-  std::vector<float> weight_scales_;  // s8 layers: one per output channel
+  dnnl::memory bias_;                 // float layers: empty when the layer has no bias
+  std::vector<float> weight_scales_;  // int8 layers: one per output channel
+  std::vector<float> bias_values_;    // int8 layers: the bias (empty: none)
+  std::vector<int32_t> offsets_;      // u8 inputs: zero point x column sums of the s8 weight
   std::unordered_map<int64_t, Plan> plans_;
 };
 

@@ -170,10 +170,12 @@ void FastVitRunner::PackBlock(WeightStore& weights, int index) {
   at::Tensor fc1_weight = weights.Take(p + "mlp.fc1.weight");
   at::Tensor fc1_bias = weights.Take(p + "mlp.fc1.bias");
   if (int8_) FoldNormAffine(&fc1_weight, &fc1_bias, &b.norm2_weight, &b.norm2_bias);
-  b.fc1 = std::make_unique<FastLinear>(fc1_weight, fc1_bias, linear_dt_, act_dt_, Epilogue::kGelu,
-                                       rows);
+  // int8: fc1's epilogue quantizes GELU's output for fc2, u8 with a zero
+  // point (quantize_kernels.h), so the hidden activations are written once, in u8.
+  b.fc1 = std::make_unique<FastLinear>(fc1_weight, fc1_bias, linear_dt_, int8_ ? dt::u8 : act_dt_,
+                                       Epilogue::kGelu, rows, /*src_zero_point=*/0,
+                                       int8_ ? kGeluZeroPoint : 0);
   fc1_weight = fc1_bias = at::Tensor();
-  // fc2 reads GELU's output: u8 with a zero point (quantize_kernels.h).
   b.fc2 =
       PackResidualLinear(weights, p + "mlp.fc2", p + "ls2.gamma", rows, int8_ ? kGeluZeroPoint : 0);
   for (auto* l : {b.qkv.get(), b.proj.get(), b.fc1.get(), b.fc2.get()})
@@ -224,8 +226,9 @@ void FastVitRunner::Reserve(int64_t batch) {
   Grow(&wide_, std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)},
                          rows * 3 * dim_ * act_bytes_, rows * hidden_ * act_bytes_}));
   if (int8_) {
-    quantized_.resize(static_cast<size_t>(rows * std::max({token_dim_, dim_, hidden_})));
+    quantized_.resize(static_cast<size_t>(rows * std::max(token_dim_, dim_)));
     row_scales_.resize(static_cast<size_t>(rows));
+    hidden_scales_.resize(static_cast<size_t>(rows));
   }
   reserved_batch_ = batch;
 }
@@ -242,16 +245,9 @@ FastVitRunner::LinearInput FastVitRunner::Normalized(const std::vector<float>& g
 }
 
 FastVitRunner::LinearInput FastVitRunner::AsLinearInput(const void* activation, int64_t rows,
-                                                        int64_t dim, int32_t zero_point) {
+                                                        int64_t dim) {
   if (!int8_) return {activation, nullptr};
-  auto* u8 = reinterpret_cast<uint8_t*>(quantized_.data());
-  if (zero_point != 0 && act_dt_ == dt::bf16) {
-    QuantizeRowsU8Bf16(static_cast<const uint16_t*>(activation), rows, dim, zero_point, u8,
-                       row_scales_.data());
-  } else if (zero_point != 0) {
-    QuantizeRowsU8(static_cast<const float*>(activation), rows, dim, zero_point, u8,
-                   row_scales_.data());
-  } else if (act_dt_ == dt::bf16) {
+  if (act_dt_ == dt::bf16) {
     QuantizeRowsBf16(static_cast<const uint16_t*>(activation), rows, dim, quantized_.data(),
                      row_scales_.data());
   } else {
@@ -272,9 +268,9 @@ void FastVitRunner::RunBlock(Block& b, int64_t batch, const AttentionSink* sink)
   in = AsLinearInput(attn_out, rows, dim_);
   b.proj->Run(in.data, x_.data(), rows, in.row_scales);  // x += proj(attn)
   in = Normalized(b.norm2_weight, b.norm2_bias, rows);
-  b.fc1->Run(in.data, hidden, rows, in.row_scales);
-  in = AsLinearInput(hidden, rows, hidden_, kGeluZeroPoint);
-  b.fc2->Run(in.data, x_.data(), rows, in.row_scales);  // x += fc2(gelu(fc1(.)))
+  b.fc1->Run(in.data, hidden, rows, in.row_scales, hidden_scales_.data());
+  in = {hidden, int8_ ? hidden_scales_.data() : nullptr};  // int8: u8, quantized by fc1
+  b.fc2->Run(in.data, x_.data(), rows, in.row_scales);     // x += fc2(gelu(fc1(.)))
 }
 
 FastVitRunner::Outputs FastVitRunner::RunHead(int64_t batch) {

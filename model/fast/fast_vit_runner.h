@@ -100,9 +100,8 @@ class FastVitRunner {
   LinearInput Normalized(const std::vector<float>& gamma, const std::vector<float>& beta,
                          int64_t rows);
   /// An activation [rows, dim] of act_dt_ as a linear layer's input
-  /// (quantized for kInt8: s8, or u8 with `zero_point` != 0; else as it is).
-  LinearInput AsLinearInput(const void* activation, int64_t rows, int64_t dim,
-                            int32_t zero_point = 0);
+  /// (quantized per row to s8 for kInt8; else as it is).
+  LinearInput AsLinearInput(const void* activation, int64_t rows, int64_t dim);
   void RunBlock(Block& block, int64_t batch, const AttentionSink* sink);
   Outputs RunHead(int64_t batch);
 
@@ -138,10 +137,12 @@ class FastVitRunner {
   /// Patch embeddings [B, N, D] (f32), then qkv [B, T, 3D], then (after the
   /// attention read it) the MLP hidden layer [B, T, hidden].
   std::vector<char> wide_;
-  /// kInt8: a linear layer's quantized input [B, T, max(K, D, hidden)] and
-  /// its per-row scales [B, T].
+  /// kInt8: a linear layer's quantized input [B, T, max(K, D)] and its
+  /// per-row scales [B, T]; the hidden layer is u8 in wide_ (fc1 quantizes
+  /// it), with its row scales in hidden_scales_.
   std::vector<int8_t> quantized_;
   std::vector<float> row_scales_;
+  std::vector<float> hidden_scales_;
 };
 
 }  // namespace vit::fast

@@ -149,14 +149,6 @@ void QuantizeRowS8(const float* y, int64_t dim, int8_t* q, float* scale) {
   }
 }
 
-void QuantizeRowU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q, float* scale) {
-  if (HasAvx512()) {
-    QuantizeRowU8Avx512(y, dim, zero_point, q, scale);
-  } else {
-    QuantizeRowU8Portable(y, dim, zero_point, q, scale);
-  }
-}
-
 // Calls quantize(row, r) on each row r of x [rows, dim], in parallel.
 template <typename Quantize>
 void ForEachRow(const float* x, int64_t rows, int64_t dim, const Quantize& quantize) {
@@ -192,6 +184,14 @@ void QuantizeRowReference(const float* y, int64_t dim, int8_t* q, float* scale) 
 void QuantizeRowReferenceU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q,
                             float* scale) {
   QuantizeRowU8Portable(y, dim, zero_point, q, scale);
+}
+
+void QuantizeRowU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q, float* scale) {
+  if (HasAvx512()) {
+    QuantizeRowU8Avx512(y, dim, zero_point, q, scale);
+  } else {
+    QuantizeRowU8Portable(y, dim, zero_point, q, scale);
+  }
 }
 
 void QuantizeRowsU8(const float* x, int64_t rows, int64_t dim, int32_t zero_point, uint8_t* q,

@@ -30,6 +30,10 @@ constexpr int32_t kGeluZeroPoint = 32;
 void QuantizeRowReferenceU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q,
                             float* scale);
 
+/// QuantizeRowReferenceU8's result for one row, with AVX-512 where the CPU
+/// has it: for kernels that fuse the quantization into another pass. Not parallel.
+void QuantizeRowU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q, float* scale);
+
 /// Each row of `x` [rows, dim] float32 -> `q` [rows, dim] int8 and `scales` [rows].
 void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales);
 
