@@ -13,7 +13,11 @@
 #      /mnt/models; HTTP 8080, gRPC 9000) and calls REST v2 (/v2/health/ready,
 #      /v2/models/<name>, an infer with the binary tensor data extension and one
 #      with JSON pixel_values) and /v1/classify with curl, gRPC v2 with
-#      vit-client --protocol oip-grpc, then SIGTERM again.
+#      vit-client --protocol oip-grpc, then SIGTERM again;
+#   6. compose mode: runs the image as docker/compose.yaml does (its environment,
+#      the repository's models/ folder as a model repository at /models), checks
+#      the repository index, classifies naming the model, sends SIGHUP (a rescan
+#      while serving) and SIGTERM (docker/compose_smoke.sh).
 # The containers are removed on exit, whatever happens.
 #
 #   bash docker/smoke-test.sh
@@ -25,6 +29,10 @@
 #                          ../shared/tools/podman-offline.sh next to the repository)
 #   VIT_SMOKE_IMAGE        image tag (default vit-serve:smoke)
 #   VIT_SMOKE_SKIP_BUILD=1 use an existing VIT_SMOKE_IMAGE
+#   VIT_SMOKE_PREBUILT=1   build the image from this host's build (VIT_SMOKE_BUILD_DIR,
+#                          default build/, installed into docker/prebuilt/) instead of
+#                          compiling in the image's build stage: the runtime stage is
+#                          the same; scripts/test.sh sets it
 #   VIT_SMOKE_BUILD_ARGS   extra build arguments (word-split), e.g.
 #                          "--no-cache"
 #   VIT_SMOKE_MODEL        host model folder to mount at /models (VIT_MODEL=/models)
@@ -34,6 +42,7 @@
 #   VIT_SMOKE_CLIENT       vit-client binary on the host (default build/bin/vit-client)
 #   VIT_SMOKE_TIMEOUT      seconds to wait for SERVING (default 300)
 #   VIT_SMOKE_KSERVE=0     skip step 5
+#   VIT_SMOKE_COMPOSE=0    skip step 6
 # With the host network (podman offline) every port is a free one instead: the
 # containers share the host's ports with whatever else runs there.
 set -euo pipefail
@@ -84,6 +93,18 @@ if [ -z "$network" ]; then
 fi
 
 # ---- build ------------------------------------------------------------------
+prebuilt=$repo/docker/prebuilt
+if [ "${VIT_SMOKE_PREBUILT:-0}" = 1 ] && [ "${VIT_SMOKE_SKIP_BUILD:-0}" != 1 ]; then
+  # The runtime stage over this host's build instead of the image's build stage.
+  host_build=${VIT_SMOKE_BUILD_DIR:-$repo/build}
+  [ -x "$host_build/bin/vit-server" ] || fail "VIT_SMOKE_PREBUILT=1: no $host_build/bin/vit-server"
+  rm -rf "$prebuilt"
+  trap 'rm -rf "$prebuilt"' EXIT  # until the image is built
+  cmake --install "$host_build" --component serving --prefix "$prebuilt/opt/vit-serve" --strip \
+    >/dev/null || fail "cmake --install $host_build --component serving"
+  build_flags+=(--build-arg VIT_BINARIES=prebuilt)
+  say "image from the host build $host_build (the Dockerfile's prebuilt stage, not its build stage)"
+fi
 if [ "${VIT_SMOKE_SKIP_BUILD:-0}" != 1 ]; then
   say "building $image"
   build_start=$(date +%s)
@@ -91,6 +112,7 @@ if [ "${VIT_SMOKE_SKIP_BUILD:-0}" != 1 ]; then
   "$engine" build "${build_flags[@]}" ${VIT_SMOKE_BUILD_ARGS:-} .
   say "image built in $(( $(date +%s) - build_start )) s"
 fi
+rm -rf "$prebuilt"
 size=$("$engine" image inspect --format '{{.Size}}' "$image")
 say "image $image: $size bytes ($(( size / 1000000 )) MB)"
 [ -n "$("$engine" image inspect --format '{{.Config.Healthcheck}}' "$image" | grep -v '^<nil>$' || true)" ] \
@@ -149,7 +171,7 @@ name="vit-smoke-$$-$RANDOM"
 kname="$name-kserve"
 cleanup() {
   local rc=$? c
-  for c in "$name" "$kname"; do
+  for c in "$name" "$kname" "$name-compose"; do
     if [ "$rc" -ne 0 ] && "$engine" inspect "$c" >/dev/null 2>&1; then
       say "container $c log (last 40 lines):"
       "$engine" logs "$c" 2>&1 | tail -n 40 >&2 || true
@@ -275,5 +297,9 @@ say "log: $drain"
 if [ "${VIT_SMOKE_KSERVE:-1}" != 0 ]; then
   # shellcheck source=docker/kserve/smoke.sh
   source "$repo/docker/kserve/smoke.sh"
+fi
+if [ "${VIT_SMOKE_COMPOSE:-1}" != 0 ]; then
+  # shellcheck source=docker/compose_smoke.sh
+  source "$repo/docker/compose_smoke.sh"
 fi
 say "PASS"

@@ -452,6 +452,16 @@ std::shared_ptr<InferencePipeline> ModelManager::ServingPipeline(const std::stri
   return std::shared_ptr<InferencePipeline>(model, model->pipeline());  // pins the version
 }
 
+std::vector<std::shared_ptr<InferencePipeline>> ModelManager::ServingPipelines() const {
+  std::vector<std::shared_ptr<InferencePipeline>> all;
+  for (const std::string& name : ServedNames()) {
+    // A model unloaded since ServedNames() is skipped.
+    if (std::shared_ptr<InferencePipeline> served = ServingPipeline(name))
+      all.push_back(std::move(served));
+  }
+  return all;
+}
+
 std::string ModelManager::ServedListLocked() const {
   std::vector<std::string> names;
   for (const auto& [name, record] : records_) {

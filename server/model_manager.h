@@ -111,6 +111,7 @@ class ModelManager final : public ModelControl, public ModelDirectory {
   ModelHandle Find(const std::string& name) const;
   // ModelDirectory (what the front doors use, through ServingContext):
   std::shared_ptr<InferencePipeline> ServingPipeline(const std::string& name) const override;
+  std::vector<std::shared_ptr<InferencePipeline>> ServingPipelines() const override;
   Status NotServedError(const std::string& name) const override;
   /// Names of the models being served, sorted.
   std::vector<std::string> ServedNames() const;

@@ -23,6 +23,14 @@ std::shared_ptr<InferencePipeline> ServingContext::pipeline() const {
                                             [](InferencePipeline*) {});
 }
 
+std::vector<std::shared_ptr<InferencePipeline>> ServingContext::pipelines() const {
+  if (ModelDirectory* directory = directory_.load(std::memory_order_acquire))
+    return directory->ServingPipelines();
+  std::vector<std::shared_ptr<InferencePipeline>> all;
+  if (std::shared_ptr<InferencePipeline> one = pipeline()) all.push_back(std::move(one));
+  return all;
+}
+
 StatusOr<std::shared_ptr<InferencePipeline>> ServingContext::Resolve(
     const std::string& name, const std::string& version) const {
   ModelDirectory* directory = directory_.load(std::memory_order_acquire);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "server/bearer_token_auth.h"
@@ -50,6 +51,8 @@ class ModelDirectory {
   /// The pipeline serving `name` ("" = the default model), kept alive (the
   /// version pinned) while the returned pointer lives; nullptr when not served.
   virtual std::shared_ptr<InferencePipeline> ServingPipeline(const std::string& name) const = 0;
+  /// Every served model's pipeline (one version each), sorted by name.
+  virtual std::vector<std::shared_ptr<InferencePipeline>> ServingPipelines() const = 0;
   /// NOT_FOUND naming `name` and listing the served models.
   virtual Status NotServedError(const std::string& name) const = 0;
   /// Lets the shared executor drop cancelled requests at once.
@@ -86,6 +89,9 @@ class ServingContext {
   /// The default model's pipeline, pinned while the pointer lives; nullptr
   /// until serving (or while no default model is served).
   std::shared_ptr<InferencePipeline> pipeline() const;
+  /// Every model being served (the one pipeline without a repository; none
+  /// while it loads), sorted by name: OIP ModelStatistics without a name.
+  std::vector<std::shared_ptr<InferencePipeline>> pipelines() const;
   /// The pipeline for a request's model name ("" = the default model) and
   /// version ("" = the served one). With a model directory: NOT_FOUND naming
   /// the model (and listing the served ones) or the version. With

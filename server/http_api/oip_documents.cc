@@ -75,8 +75,10 @@ std::string ModelConfigJson(const oip::ModelConfig& config) {
   return Dump(document);
 }
 
-std::string ModelStatisticsJson(const std::string& name, const std::string& version,
-                                const ModelStatisticsSnapshot& stats) {
+namespace {
+
+json ModelStatsEntryJson(const std::string& name, const std::string& version,
+                         const ModelStatisticsSnapshot& stats) {
   json batches = json::array();
   for (const auto& [batch_size, batch] : stats.batches) {
     batches.push_back({{"batch_size", batch_size},
@@ -97,7 +99,21 @@ std::string ModelStatisticsJson(const std::string& name, const std::string& vers
                   {"compute_infer", DurationJson(stats.compute_infer)},
                   {"compute_output", DurationJson(stats.compute_output)}}},
                 {"batch_stats", std::move(batches)}};
-  json document = {{"model_stats", json::array({std::move(model)})}};
+  return model;
+}
+
+}  // namespace
+
+std::string ModelStatisticsJson(const std::string& name, const std::string& version,
+                                const ModelStatisticsSnapshot& stats) {
+  return ModelStatisticsJson({ModelStatisticsEntry{name, version, stats}});
+}
+
+std::string ModelStatisticsJson(const std::vector<ModelStatisticsEntry>& models) {
+  json list = json::array();
+  for (const ModelStatisticsEntry& m : models)
+    list.push_back(ModelStatsEntryJson(m.name, m.version, m.stats));
+  json document = {{"model_stats", std::move(list)}};
   return Dump(document);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "server/model_statistics.h"
 #include "server/oip/model_metadata.h"
@@ -19,9 +20,17 @@ std::string ModelMetadataJson(const oip::ModelMetadata& metadata);
 /// "output" with "data_type" TYPE_STRING / TYPE_FP32 and "dims",
 /// "dynamic_batching").
 std::string ModelConfigJson(const oip::ModelConfig& config);
+/// One model version's statistics, as ModelStatisticsJson lists them.
+struct ModelStatisticsEntry {
+  std::string name;
+  std::string version;
+  ModelStatisticsSnapshot stats;
+};
 /// GET /v2/models/{m}/stats: {"model_stats": [one model]}.
 std::string ModelStatisticsJson(const std::string& name, const std::string& version,
                                 const ModelStatisticsSnapshot& stats);
+/// GET /v2/models/stats: {"model_stats": [every model, in the given order]}.
+std::string ModelStatisticsJson(const std::vector<ModelStatisticsEntry>& models);
 /// /v2/health/{live,ready}: {"live": true} / {"ready": ...}; model ready
 /// adds "name".
 std::string ReadyJson(const char* key, bool value, const std::string& name = "");

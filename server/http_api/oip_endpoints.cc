@@ -91,10 +91,14 @@ http::HttpResponse OipEndpoints::Metadata(const Route& route) const {
   }
   if (pipeline == nullptr) return Error(NotLoaded());
   const InferencePipeline& served = *pipeline;
-  const std::string statistics = ModelStatisticsJson(served.served_name(), served.served_version(),
-                                                     pipeline->statistics().Snapshot());
-  // Every model's statistics without a name: the default model's.
-  if (route.endpoint == Endpoint::kModelStats && route.model.empty()) return Json(200, statistics);
+  // GET /v2/models/stats (no name): every model's statistics.
+  if (route.endpoint == Endpoint::kModelStats && route.model.empty()) {
+    std::vector<ModelStatisticsEntry> all;
+    for (const std::shared_ptr<InferencePipeline>& model : serving_->pipelines())
+      all.push_back(
+          {model->served_name(), model->served_version(), model->statistics().Snapshot()});
+    return Json(200, ModelStatisticsJson(all));
+  }
   Status known = serving_->has_model_directory()
                      ? Status::Ok()
                      : oip::CheckModelAndVersion(route.model, route.version, served);
@@ -108,7 +112,8 @@ http::HttpResponse OipEndpoints::Metadata(const Route& route) const {
     case Endpoint::kModelConfig:
       return Json(200, ModelConfigJson(oip::DescribeModelConfig(served)));
     case Endpoint::kModelStats:
-      return Json(200, statistics);
+      return Json(200, ModelStatisticsJson(served.served_name(), served.served_version(),
+                                           pipeline->statistics().Snapshot()));
     default:
       return Error(InternalError("no handler for this endpoint"));
   }

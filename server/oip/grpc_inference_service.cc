@@ -144,10 +144,15 @@ grpc::ServerUnaryReactor* GrpcInferenceServiceImpl::ModelStatistics(
     if (named.ok()) pipeline = std::move(named).value();
   } else if (pipeline == nullptr) {
     status = UnavailableError("model is loading; the server is not serving yet");
-  } else if (!request->name().empty()) {  // empty = every model: the one served
+  } else if (!request->name().empty()) {
     status = CheckModelAndVersion(request->name(), request->version(), *pipeline);
   }
-  if (status.ok()) {
+  if (status.ok() && request->name().empty()) {  // empty = every model served
+    for (const std::shared_ptr<InferencePipeline>& model : serving_->pipelines()) {
+      FillModelStatistics(model->served_name(), model->served_version(),
+                          model->statistics().Snapshot(), response->add_model_stats());
+    }
+  } else if (status.ok()) {
     FillModelStatistics(pipeline->served_name(), pipeline->served_version(),
                         pipeline->statistics().Snapshot(), response->add_model_stats());
   }

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "inference/grpc_service.grpc.pb.h"
 #include "tests/server/server_process.h"
 #include "tests/support/synthetic_jpeg.h"
 #include "tests/support/temp_folder.h"
@@ -88,6 +89,20 @@ TEST(ModelRepositoryTest, TwoModelsServedAtOnce) {
   EXPECT_NE(status.error_message().find("'nope'"), std::string::npos) << status.error_message();
   EXPECT_NE(status.error_message().find("fashion, tiny"), std::string::npos)
       << status.error_message();
+
+  // OIP ModelStatistics without a name: every served model, each its own counts.
+  auto oip = inference::GRPCInferenceService::NewStub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  inference::ModelStatisticsRequest stats_request;
+  inference::ModelStatisticsResponse stats;
+  grpc::ClientContext stats_context;
+  ASSERT_TRUE(oip->ModelStatistics(&stats_context, stats_request, &stats).ok());
+  ASSERT_EQ(stats.model_stats_size(), 2) << stats.DebugString();
+  EXPECT_EQ(stats.model_stats(0).name(), "fashion");
+  EXPECT_EQ(stats.model_stats(0).inference_count(), 2u);  // by name and by default
+  EXPECT_EQ(stats.model_stats(1).name(), "tiny");
+  EXPECT_EQ(stats.model_stats(1).version(), "1");
+  EXPECT_EQ(stats.model_stats(1).inference_count(), 1u);
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0);
 }

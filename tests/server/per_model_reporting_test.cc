@@ -83,6 +83,16 @@ TEST_F(PerModelReportingTest, OipDocumentsNameTheModelAndItsServedVersion) {
   ASSERT_EQ(stats_status, 200) << stats.dump();
   EXPECT_EQ(stats["model_stats"][0]["name"], "beta") << stats.dump();
   EXPECT_EQ(stats["model_stats"][0]["version"], "3");
+  EXPECT_EQ(stats["model_stats"].size(), 1u) << stats.dump();
+
+  // No model named: every model's statistics, sorted by name.
+  auto [all_status, all] = Call("GET", "/v2/models/stats");
+  ASSERT_EQ(all_status, 200) << all.dump();
+  ASSERT_EQ(all["model_stats"].size(), 2u) << all.dump();
+  EXPECT_EQ(all["model_stats"][0]["name"], "alpha");
+  EXPECT_EQ(all["model_stats"][0]["version"], "1");
+  EXPECT_EQ(all["model_stats"][1]["name"], "beta");
+  EXPECT_EQ(all["model_stats"][1]["version"], "3");
 
   auto [server_status, server] = Call("GET", "/v2");
   ASSERT_EQ(server_status, 200);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/inference_pipeline.h"
 #include "server/metrics.h"
@@ -35,6 +36,11 @@ class TwoModelDirectory final : public ModelDirectory {
   std::shared_ptr<InferencePipeline> ServingPipeline(const std::string& name) const override {
     auto it = pipelines_.find(name.empty() ? "alpha" : name);
     return it == pipelines_.end() ? nullptr : it->second;
+  }
+  std::vector<std::shared_ptr<InferencePipeline>> ServingPipelines() const override {
+    std::vector<std::shared_ptr<InferencePipeline>> all;
+    for (const auto& [name, pipeline] : pipelines_) all.push_back(pipeline);
+    return all;
   }
   Status NotServedError(const std::string& name) const override {
     return NotFoundError("model '" + name + "' is not served (served: alpha, beta)");
