@@ -158,7 +158,7 @@ void GeluErf(float* x, int64_t n) {
 void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Dequantization& d,
                     Int8Output output, void* dst, int32_t zero_point, float* dst_scales) {
   const bool simd = HasAvx512();
-  const bool bf16_simd = simd && CpuHasAvx512Bf16();
+  static const bool bf16_simd = simd && CpuHasAvx512Bf16();  // CPUID once, not per call
   at::parallel_for(0, rows, GrainRows(out), [&](int64_t begin, int64_t end) {
     // One dequantized row, in L1 between this pass and the write.
     std::vector<float> row(static_cast<size_t>(out));

@@ -117,7 +117,7 @@ TEST(Int8Linear, GeluWithU8OutputIsTheNextLayersQuantizedInput) {
   auto bias = at::randn({out});
   FastLinear fc1(weight, bias, dt::s8, dt::u8, Epilogue::kGelu, /*hint_rows=*/8, 0, kGeluZeroPoint);
   FastLinear as_float(weight, bias, dt::s8, dt::f32, Epilogue::kGelu, /*hint_rows=*/8);
-  for (int64_t rows : {4, 301}) {
+  for (int64_t rows : {4, 1301}) {  // 1301: three chunks
     auto x = at::randn({rows, in});
     std::vector<int8_t> xq(static_cast<size_t>(rows * in));
     std::vector<float> xs(static_cast<size_t>(rows));

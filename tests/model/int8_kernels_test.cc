@@ -173,8 +173,8 @@ TEST(Int8Linear, MatchesFloatReferenceOfTheSameQuantization) {
         LinearCase{Epilogue::kGelu, dt::bf16, 8e-3}}) {
     FastLinear layer(weight, bias, dt::s8, c.dst_dt, c.epilogue, /*hint_rows=*/64);
     EXPECT_EQ(layer.weight_scales(), ReferenceQuantize(weight).scales);
-    // 300 rows: two chunks of 150 (fast_linear.cc), each dequantized on its own.
-    for (int64_t rows : {1, 7, 64, 300}) {
+    // 1100 rows: three chunks of 367 (fast_linear.cc), each dequantized on its own.
+    for (int64_t rows : {1, 7, 64, 1100}) {
       auto x = RandomRows(rows, in, static_cast<uint64_t>(rows));
       Quantized xq{std::vector<int8_t>(static_cast<size_t>(rows * in)),
                    std::vector<float>(static_cast<size_t>(rows))};
@@ -199,7 +199,7 @@ TEST(Int8Linear, U8InputWithZeroPointMatchesFloatReference) {
   auto bias = at::randn({out});
   FastLinear layer(weight, bias, dt::u8, dt::f32, Epilogue::kAccumulate, /*hint_rows=*/16,
                    kGeluZeroPoint);
-  for (int64_t rows : {16, 3, 520}) {
+  for (int64_t rows : {16, 3, 1030}) {  // 1030: two chunks
     auto x = at::gelu(RandomRows(rows, in, 40 + static_cast<uint64_t>(rows)));
     std::vector<uint8_t> q(static_cast<size_t>(rows * in));
     std::vector<float> scales(static_cast<size_t>(rows));
