@@ -223,8 +223,9 @@ void FastVitRunner::Reserve(int64_t batch) {
   x_.resize(static_cast<size_t>(rows * dim_));
   if (bf16_) Grow(&tokens_act_, batch * num_patches_ * token_dim_ * act_bytes_);
   Grow(&normed_or_attn_, rows * dim_ * act_bytes_);
-  Grow(&wide_, std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)},
-                         rows * 3 * dim_ * act_bytes_, rows * hidden_ * act_bytes_}));
+  Grow(&wide_,
+       std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)}, rows * 3 * dim_ * act_bytes_,
+                 rows * hidden_ * (int8_ ? 1 : act_bytes_)}));  // int8: u8 hidden
   if (int8_) {
     quantized_.resize(static_cast<size_t>(rows * std::max(token_dim_, dim_)));
     row_scales_.resize(static_cast<size_t>(rows));
