@@ -43,14 +43,8 @@ cargs+=("$image")
 say "compose mode: started $cname (repository $repo/models at /models; gRPC 127.0.0.1:$cgrpc, HTTP $chttp)"
 
 cbase="http://127.0.0.1:$chttp"
-start=$(date +%s)
-until curl -fsS "$cbase/v2/health/ready" >/dev/null 2>&1; do
-  running=$("$engine" inspect --format '{{.State.Running}}' "$cname" 2>/dev/null || echo false)
-  [ "$running" = true ] || fail "compose mode: the container stopped before ready"
-  [ $(( $(date +%s) - start )) -lt "$ready_timeout" ] || fail "compose mode: not ready after ${ready_timeout} s"
-  sleep 1
-done
-say "compose mode: ready after $(( $(date +%s) - start )) s"
+wait_ready "$cname" "compose mode" curl -fsS "$cbase/v2/health/ready"
+say "compose mode: ready after $ready_after s"
 
 check_index() {  # the repository index lists vit-fashion-mnist, READY
   local index

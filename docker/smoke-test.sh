@@ -240,15 +240,24 @@ else
   for f in "${images[@]}"; do client_images+=("/smoke-images/$(basename "$f")"); done
 fi
 
+# wait_ready CONTAINER STEP COMMAND...: runs COMMAND every second until it succeeds,
+# failing when CONTAINER stops or after $ready_timeout s; sets ready_after (seconds).
+wait_ready() {
+  local container=$1 step=$2 begin running
+  shift 2
+  begin=$(date +%s)
+  until "$@" >/dev/null 2>&1; do
+    running=$("$engine" inspect --format '{{.State.Running}}' "$container" 2>/dev/null || echo false)
+    [ "$running" = true ] || fail "$step: the container stopped before it was ready"
+    [ $(( $(date +%s) - begin )) -lt "$ready_timeout" ] || fail "$step: not ready after ${ready_timeout} s"
+    sleep 1
+  done
+  ready_after=$(( $(date +%s) - begin ))
+}
+
 # ---- wait for SERVING -------------------------------------------------------
-start=$(date +%s)
-until client_cmd health >/dev/null 2>&1; do
-  running=$("$engine" inspect --format '{{.State.Running}}' "$name" 2>/dev/null || echo false)
-  [ "$running" = true ] || fail "the container stopped before SERVING"
-  [ $(( $(date +%s) - start )) -lt "$ready_timeout" ] || fail "not SERVING after ${ready_timeout} s"
-  sleep 1
-done
-say "SERVING after $(( $(date +%s) - start )) s"
+wait_ready "$name" "SERVING" client_cmd health
+say "SERVING after $ready_after s"
 
 # The image's own HEALTHCHECK command, run by the engine.
 if [ "$engine" = podman ]; then

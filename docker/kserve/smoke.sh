@@ -46,15 +46,9 @@ kargs+=(--entrypoint "${kcmd[0]}" "$image" "${kcmd[@]:1}")
 say "KServe mode: started $kname (${kcmd[*]}; HTTP 127.0.0.1:$khttp, gRPC $kgrpc)"
 
 base="http://127.0.0.1:$khttp"
-start=$(date +%s)
-until curl -fsS "$base/v2/health/ready" >/dev/null 2>&1; do
-  running=$("$engine" inspect --format '{{.State.Running}}' "$kname" 2>/dev/null || echo false)
-  [ "$running" = true ] || fail "KServe mode: the container stopped before ready"
-  [ $(( $(date +%s) - start )) -lt "$ready_timeout" ] || fail "KServe mode: not ready after ${ready_timeout} s"
-  sleep 1
-done
+wait_ready "$kname" "KServe mode" curl -fsS "$base/v2/health/ready"
 curl -fsS "$base/v2/health/live" >/dev/null || fail "GET /v2/health/live"
-say "KServe mode: /v2/health/ready and /v2/health/live answer 200 after $(( $(date +%s) - start )) s"
+say "KServe mode: /v2/health/ready and /v2/health/live answer 200 after $ready_after s"
 
 curl -fsS "$base/v2/models/$kserve_name" -o "$tmp/metadata.json" || fail "GET /v2/models/$kserve_name"
 grep -q "\"name\": *\"$kserve_name\"" "$tmp/metadata.json" \

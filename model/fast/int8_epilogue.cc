@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "model/cpu_features.h"
+#include "model/fast/fast_kernels.h"
 #include "model/fast/quantize_kernels.h"
 
 namespace vit::fast {
@@ -17,14 +17,6 @@ namespace {
 
 // Rows per parallel task: about 32 KiB of accumulators.
 int64_t GrainRows(int64_t out) { return std::max<int64_t>(1, 8192 / std::max<int64_t>(1, out)); }
-
-uint16_t Bf16RoundNearestEven(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, sizeof(bits));
-  if (std::isnan(f)) return static_cast<uint16_t>((bits >> 16) | 0x40);
-  bits += 0x7fff + ((bits >> 16) & 1);
-  return static_cast<uint16_t>(bits >> 16);
-}
 
 float GeluScalar(float x) { return 0.5f * x * (1.f + std::erf(x * static_cast<float>(M_SQRT1_2))); }
 
@@ -48,7 +40,7 @@ constexpr __mmask16 kAll = 0xffff;
 // |r| <= ln 2 / 2, Cephes' degree-6 polynomial for exp(r); below -87 it is 0
 // for float32's purposes (scalef then underflows cleanly).
 VIT_AVX512 __m512 ExpNonPositive(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-87.f));
+  x = _mm512_maskz_max_ps(kAll, x, _mm512_set1_ps(-87.f));
   const __m512 n =
       _mm512_maskz_roundscale_ps(kAll, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -128,17 +120,6 @@ VIT_AVX512 void AccumulateRowAvx512(const float* y, int64_t n, float* dst) {
   for (; i < n; ++i) dst[i] += y[i];
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void Bf16RowAvx512(const float* y,
-                                                                                   int64_t n,
-                                                                                   uint16_t* dst) {
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i),
-                        reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_loadu_ps(y + i))));
-  }
-  for (; i < n; ++i) dst[i] = Bf16RoundNearestEven(y[i]);
-}
-
 bool HasAvx512() {
   static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vl");
@@ -158,7 +139,6 @@ void GeluErf(float* x, int64_t n) {
 void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Dequantization& d,
                     Int8Output output, void* dst, int32_t zero_point, float* dst_scales) {
   const bool simd = HasAvx512();
-  static const bool bf16_simd = simd && CpuHasAvx512Bf16();  // CPUID once, not per call
   at::parallel_for(0, rows, GrainRows(out), [&](int64_t begin, int64_t end) {
     // One dequantized row, in L1 between this pass and the write.
     std::vector<float> row(static_cast<size_t>(out));
@@ -174,15 +154,10 @@ void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Deq
       switch (output) {
         case Int8Output::kFloat:
           break;
-        case Int8Output::kBf16: {
-          uint16_t* to = static_cast<uint16_t*>(dst) + r * out;
-          if (bf16_simd) {
-            Bf16RowAvx512(y, out, to);
-          } else {
-            for (int64_t n = 0; n < out; ++n) to[n] = Bf16RoundNearestEven(y[n]);
-          }
+        case Int8Output::kBf16:
+          // Not parallel here: we are inside this pass's parallel region.
+          ConvertToBf16(y, static_cast<uint16_t*>(dst) + r * out, out);
           break;
-        }
         case Int8Output::kAccumulate: {
           float* to = static_cast<float*>(dst) + r * out;
           if (simd) {
