@@ -124,6 +124,12 @@ void LayerNormRow(const float* x, int64_t dim, const float* gamma, const float* 
   }
 }
 
+bool HasAvx512Kernels() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl");
+  return has;
+}
+
 void ConvertToBf16(const float* src, uint16_t* dst, int64_t n) {
   const bool simd = HasAvx512Bf16();
   at::parallel_for(0, n, 1 << 16, [&](int64_t begin, int64_t end) {

@@ -19,6 +19,9 @@ void LayerNorm(const float* x, int64_t rows, int64_t dim, const float* gamma, co
 void LayerNormRow(const float* x, int64_t dim, const float* gamma, const float* beta, float eps,
                   float* y);
 
+/// AVX-512 F, BW and VL (read once): what the AVX-512 kernels of the fast
+/// path (here, quantize_kernels.h, int8_epilogue.h) need.
+bool HasAvx512Kernels();
 /// float32 -> bfloat16, round to nearest even.
 void ConvertToBf16(const float* src, uint16_t* dst, int64_t n);
 

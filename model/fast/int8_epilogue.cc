@@ -120,16 +120,10 @@ VIT_AVX512 void AccumulateRowAvx512(const float* y, int64_t n, float* dst) {
   for (; i < n; ++i) dst[i] += y[i];
 }
 
-bool HasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl");
-  return has;
-}
-
 }  // namespace
 
 void GeluErf(float* x, int64_t n) {
-  if (HasAvx512()) {
+  if (HasAvx512Kernels()) {
     GeluInPlaceAvx512(x, n);
     return;
   }
@@ -138,7 +132,7 @@ void GeluErf(float* x, int64_t n) {
 
 void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Dequantization& d,
                     Int8Output output, void* dst, int32_t zero_point, float* dst_scales) {
-  const bool simd = HasAvx512();
+  const bool simd = HasAvx512Kernels();
   at::parallel_for(0, rows, GrainRows(out), [&](int64_t begin, int64_t end) {
     // One dequantized row, in L1 between this pass and the write.
     std::vector<float> row(static_cast<size_t>(out));

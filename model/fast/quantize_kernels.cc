@@ -134,15 +134,9 @@ VIT_AVX512 void QuantizeRowU8Avx512(const float* x, int64_t dim, int32_t zero_po
   *scale = s;
 }
 
-bool HasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl");
-  return has;
-}
-
 // One row, with AVX-512 where the CPU has it.
 void QuantizeRowS8(const float* y, int64_t dim, int8_t* q, float* scale) {
-  if (HasAvx512()) {
+  if (HasAvx512Kernels()) {
     QuantizeRowF32Avx512(y, dim, q, scale);
   } else {
     QuantizeRowPortable(y, dim, q, scale);
@@ -161,7 +155,7 @@ void ForEachRow(const float* x, int64_t rows, int64_t dim, const Quantize& quant
 // that stays in L1 for the quantizer's two passes.
 template <typename Quantize>
 void ForEachBf16Row(const uint16_t* x, int64_t rows, int64_t dim, const Quantize& quantize) {
-  const bool simd = HasAvx512();
+  const bool simd = HasAvx512Kernels();
   at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
     std::vector<float> row(static_cast<size_t>(dim));
     for (int64_t r = begin; r < end; ++r) {
@@ -187,7 +181,7 @@ void QuantizeRowReferenceU8(const float* y, int64_t dim, int32_t zero_point, uin
 }
 
 void QuantizeRowU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q, float* scale) {
-  if (HasAvx512()) {
+  if (HasAvx512Kernels()) {
     QuantizeRowU8Avx512(y, dim, zero_point, q, scale);
   } else {
     QuantizeRowU8Portable(y, dim, zero_point, q, scale);
