@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <immintrin.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -128,6 +129,13 @@ bool HasAvx512Kernels() {
   static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vl");
   return has;
+}
+
+int KernelThreads() {
+  // Counted, not read off _OPENMP, so that it reports what at::parallel_for does.
+  std::atomic<int> tasks{0};
+  at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) { ++tasks; });
+  return tasks.load();
 }
 
 void ConvertToBf16(const float* src, uint16_t* dst, int64_t n) {

@@ -22,6 +22,10 @@ void LayerNormRow(const float* x, int64_t dim, const float* gamma, const float* 
 /// AVX-512 F, BW and VL (read once): what the AVX-512 kernels of the fast
 /// path (here, quantize_kernels.h, int8_epilogue.h) need.
 bool HasAvx512Kernels();
+/// How many threads these kernels' parallel passes run on: at::get_num_threads()
+/// where they were compiled with OpenMP, else 1 (at::parallel_for is a
+/// header template that runs serially without it; model/CMakeLists.txt).
+int KernelThreads();
 /// float32 -> bfloat16, round to nearest even.
 void ConvertToBf16(const float* src, uint16_t* dst, int64_t n);
 

@@ -3,6 +3,7 @@
 // the s8 FastLinear with each epilogue, at several row counts (each its own
 // oneDNN plan).
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -45,6 +46,22 @@ at::Tensor RandomRows(int64_t rows, int64_t dim, uint64_t seed) {
   at::manual_seed(seed);
   // Rows of very different magnitudes, so per-row scales matter.
   return at::randn({rows, dim}) * at::exp(at::randn({rows, 1}) * 2);
+}
+
+// at::parallel_for runs serially in a translation unit built without OpenMP;
+// the per-row passes (LayerNorm, quantization, the int8 epilogue) then used
+// one core of two (model/CMakeLists.txt).
+TEST(FastKernels, ParallelPassesUseEveryThread) {
+#if defined(__clang__)
+  GTEST_SKIP() << "clang builds (the sanitizers) run the per-row passes on one thread";
+#else
+  const int saved = at::get_num_threads();
+  at::set_num_threads(2);
+  EXPECT_EQ(KernelThreads(), 2);
+  at::set_num_threads(1);
+  EXPECT_EQ(KernelThreads(), 1);
+  at::set_num_threads(saved);
+#endif
 }
 
 TEST(QuantizeKernels, RowsMatchReferenceAndBoundTheError) {
