@@ -29,6 +29,8 @@
 #                          ../shared/tools/podman-offline.sh next to the repository)
 #   VIT_SMOKE_IMAGE        image tag (default vit-serve:smoke)
 #   VIT_SMOKE_SKIP_BUILD=1 use an existing VIT_SMOKE_IMAGE
+#   VIT_SMOKE_BUILD_ONLY=1 only step 1: build the image, check it, exit (scripts/test.sh
+#                          builds it in the background, then runs with SKIP_BUILD=1)
 #   VIT_SMOKE_PREBUILT=1   build the image from this host's build (VIT_SMOKE_BUILD_DIR,
 #                          default build/, installed into docker/prebuilt/) instead of
 #                          compiling in the image's build stage: the runtime stage is
@@ -117,6 +119,10 @@ size=$("$engine" image inspect --format '{{.Size}}' "$image")
 say "image $image: $size bytes ($(( size / 1000000 )) MB)"
 [ -n "$("$engine" image inspect --format '{{.Config.Healthcheck}}' "$image" | grep -v '^<nil>$' || true)" ] \
   || fail "the image has no HEALTHCHECK"
+if [ "${VIT_SMOKE_BUILD_ONLY:-0}" = 1 ]; then
+  say "PASS: image $image built (VIT_SMOKE_BUILD_ONLY=1: not run)"
+  exit 0
+fi
 
 # ---- ports, images, client --------------------------------------------------
 free_port() {
