@@ -12,20 +12,15 @@ namespace vit::fast {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-namespace {
-
-constexpr int64_t kScoreBytesPerChunk = int64_t{8} << 20;
-
-}  // namespace
-
-FastAttention::FastAttention(int64_t heads, int64_t head_dim, int64_t tokens, dt act_dt)
+FastAttention::FastAttention(int64_t heads, int64_t head_dim, int64_t tokens, dt act_dt,
+                             int64_t score_bytes)
     : heads_(heads),
       head_dim_(head_dim),
       tokens_(tokens),
       act_dt_(act_dt),
       act_bytes_(act_dt == dt::bf16 ? 2 : 4) {
   const int64_t per_image = heads_ * tokens_ * tokens_ * int64_t{sizeof(float)};
-  chunk_ = std::max<int64_t>(1, kScoreBytesPerChunk / per_image);
+  chunk_ = std::max<int64_t>(1, score_bytes / per_image);
 }
 
 FastAttention::Plan& FastAttention::PlanFor(int64_t images) {

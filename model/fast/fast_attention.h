@@ -27,7 +27,11 @@ struct AttentionSink {
 class FastAttention {
  public:
   /// `act_dt` is the dtype of qkv and of the output (f32 or bf16).
-  FastAttention(int64_t heads, int64_t head_dim, int64_t tokens, dnnl::memory::data_type act_dt);
+  /// `score_bytes` bounds the float32 score matrices of one chunk of images
+  /// (at least one image per chunk); their buffers are the largest
+  /// activations the block keeps.
+  FastAttention(int64_t heads, int64_t head_dim, int64_t tokens, dnnl::memory::data_type act_dt,
+                int64_t score_bytes);
 
   /// qkv [batch, tokens, 3, heads, head_dim] with q already scaled by
   /// 1/sqrt(head_dim) -> out [batch, tokens, heads * head_dim]. With a

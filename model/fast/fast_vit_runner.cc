@@ -73,6 +73,14 @@ dt ActivationType(Precision precision) {
   return dt::f32;
 }
 
+// The float32 score matrices of one attention chunk. 8 MiB (ViT-B/16: 4
+// images) ran fastest for bf16; int8 ran as fast with 4 MiB (2 images) and
+// its peak RSS at batch 8 fell by 4 MiB, which its 300 MiB budget for
+// ViT-B/16 needs (vit-bench, 2-core EPYC, 2026-12-02).
+int64_t AttentionScoreBytes(Precision precision) {
+  return precision == Precision::kInt8 ? int64_t{4} << 20 : int64_t{8} << 20;
+}
+
 dt LinearInputType(Precision precision) {
   return precision == Precision::kInt8 ? dt::s8 : ActivationType(precision);
 }
@@ -128,7 +136,8 @@ FastVitRunner::FastVitRunner(const VitConfig& config, TensorMap weights, int64_t
   PackEmbedding(store, grid_h, grid_w);
   for (int i = 0; i < c.depth; ++i) PackBlock(store, i);
   KeepHead(store);
-  attention_ = std::make_unique<FastAttention>(heads_, dim_ / heads_, tokens_, act_dt_);
+  attention_ = std::make_unique<FastAttention>(heads_, dim_ / heads_, tokens_, act_dt_,
+                                               AttentionScoreBytes(options_.precision));
 }
 
 void FastVitRunner::PackEmbedding(WeightStore& weights, int64_t grid_h, int64_t grid_w) {
