@@ -75,7 +75,7 @@ dt ActivationType(Precision precision) {
 
 // The float32 score matrices of one attention chunk. 8 MiB (ViT-B/16: 4
 // images) ran fastest for bf16; int8 ran as fast with 4 MiB (2 images) and
-// its peak RSS at batch 8 fell by 4 MiB, which its 300 MiB budget for
+// its peak RSS at batch 8 fell by 4-6 MiB, which its 300 MiB budget for
 // ViT-B/16 needs (vit-bench, 2-core EPYC, 2026-12-02).
 int64_t AttentionScoreBytes(Precision precision) {
   return precision == Precision::kInt8 ? int64_t{4} << 20 : int64_t{8} << 20;
