@@ -9,7 +9,8 @@ namespace vit::fast {
 
 /// Row-wise LayerNorm of `x` [rows, dim] (float32) into `out` [rows, dim],
 /// float32 or, with `out_bf16`, bfloat16 (round to nearest even). Mean and
-/// variance are computed in float32 in two passes (as LibTorch does).
+/// variance are computed in float32 in two passes, the second correcting the
+/// first's rounding of the mean (fast_kernels.cc).
 void LayerNorm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta,
                float eps, void* out, bool out_bf16);
 

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "model/cpu_features.h"
@@ -132,6 +133,27 @@ TEST(QuantizeKernels, U8RowsWithZeroPointMatchReferenceAndNeverClip) {
   EXPECT_EQ(scales, ref_scales);
 }
 
+// `normed` against LayerNorm in float64 of the same float32 rows, to within
+// what float32 arithmetic allows: a few roundings of the mean, carried through
+// 1 / std, and of the output itself. A fixed tolerance would be too loose for
+// well-spread rows and impossible for a row with a large offset.
+void ExpectLayerNormWithinFloatRounding(const at::Tensor& x, const at::Tensor& gamma,
+                                        const at::Tensor& beta, const std::vector<float>& normed,
+                                        const std::string& where) {
+  const int64_t rows = x.size(0), dim = x.size(1);
+  auto x64 = x.to(at::kDouble);
+  auto mean = x64.mean(/*dim=*/{1}, /*keepdim=*/true);
+  auto rstd = 1 / at::sqrt(x64.var(/*dim=*/{1}, /*unbiased=*/false, /*keepdim=*/true) + 1e-6);
+  auto expected = (x64 - mean) * rstd * gamma.to(at::kDouble) + beta.to(at::kDouble);
+  auto ours = at::from_blob(const_cast<float*>(normed.data()), {rows, dim}).to(at::kDouble);
+  const double u = std::ldexp(1.0, -24);  // float32's unit roundoff
+  auto bound =
+      16 * u *
+      ((mean.abs() + (x64 - mean).abs()) * rstd * gamma.abs().to(at::kDouble) + expected.abs());
+  auto excess = ((ours - expected).abs() - bound).max().item<double>();
+  EXPECT_LE(excess, 0) << where << ": max |error| " << (ours - expected).abs().max().item<double>();
+}
+
 TEST(QuantizeKernels, LayerNormQuantizeMatchesLayerNormThenQuantize) {
   for (int64_t dim : {192, 768, 50}) {
     const int64_t rows = 33;
@@ -149,9 +171,26 @@ TEST(QuantizeKernels, LayerNormQuantizeMatchesLayerNormThenQuantize) {
     // same codes and scales.
     EXPECT_EQ(ours.q, ref.q) << "dim " << dim;
     EXPECT_EQ(ours.scales, ref.scales) << "dim " << dim;
-    // And LayerNorm itself: against ATen's.
-    auto expected = at::layer_norm(x, {dim}, gamma, beta, 1e-6);
-    EXPECT_TRUE(at::allclose(at::from_blob(normed.data(), {rows, dim}), expected, 1e-4, 1e-4));
+    ExpectLayerNormWithinFloatRounding(x, gamma, beta, normed, "dim " + std::to_string(dim));
+  }
+}
+
+// A row whose mean is large next to its spread (ViT residual streams have such
+// tokens): float32 can do no better than its rounding of the mean divided by
+// the spread, and a naive sum of the row does much worse (the sum's error
+// grows with the row's length).
+TEST(FastKernels, LayerNormOfAnOffsetRowIsAccurate) {
+  for (int64_t dim : {768, 1024 + 7, 50}) {
+    const int64_t rows = 6;
+    at::manual_seed(7);
+    auto offsets = at::tensor({3.f, -3.f, 1000.f, 40.f, 0.f, 1e4f}).unsqueeze(1);
+    auto spreads = at::tensor({3e-3f, 1e-2f, 1e-2f, 1.f, 1e-4f, 0.5f}).unsqueeze(1);
+    auto x = (at::randn({rows, dim}) * spreads + offsets).contiguous();
+    auto gamma = at::rand({dim}) + 0.5, beta = at::randn({dim}) * 0.1;
+    std::vector<float> normed(static_cast<size_t>(rows * dim));
+    LayerNorm(x.data_ptr<float>(), rows, dim, gamma.data_ptr<float>(), beta.data_ptr<float>(),
+              1e-6f, normed.data(), /*out_bf16=*/false);
+    ExpectLayerNormWithinFloatRounding(x, gamma, beta, normed, "dim " + std::to_string(dim));
   }
 }
 
