@@ -1,5 +1,7 @@
 #include "model/fast/fast_attention.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -23,17 +25,45 @@ FastAttention::FastAttention(int64_t heads, int64_t head_dim, int64_t tokens, dt
   chunk_ = std::max<int64_t>(1, score_bytes / per_image);
 }
 
+bool FastAttention::DenseHeads() const { return act_dt_ == dt::f32; }
+
+void FastAttention::SplitHeads(const char* qkv, int64_t images) {
+  const int64_t t = tokens_, h = heads_, d = head_dim_, dim = heads_ * head_dim_;
+  const size_t head_bytes = static_cast<size_t>(d * act_bytes_);
+  const int64_t part_bytes = chunk_ * h * t * d * act_bytes_;  // one of q, k, v
+  char* dst = reinterpret_cast<char*>(dense_qkv_.data());
+  // One token row at a time: [3, heads, head_dim] -> three [images, heads, tokens, head_dim].
+  at::parallel_for(0, images * t, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t image = r / t, token = r % t;
+      const char* src = qkv + r * 3 * dim * act_bytes_;
+      for (int64_t part = 0; part < 3; ++part) {
+        for (int64_t head = 0; head < h; ++head) {
+          std::memcpy(dst + part * part_bytes + ((image * h + head) * t + token) * d * act_bytes_,
+                      src + (part * dim + head * d) * act_bytes_, head_bytes);
+        }
+      }
+    }
+  });
+}
+
 FastAttention::Plan& FastAttention::PlanFor(int64_t images) {
   auto it = plans_.find(images);
   if (it != plans_.end()) return it->second;
   const int64_t t = tokens_, h = heads_, d = head_dim_, dim = heads_ * head_dim_;
   const int64_t row = 3 * dim;  // one token's q, k and v
   auto& engine = CpuEngine();
-  dnnl::memory::desc q_md({images, h, t, d}, act_dt_, {t * row, d, row, 1});
-  dnnl::memory::desc kt_md({images, h, d, t}, act_dt_, {t * row, d, 1, row});
+  // In place: q, k and v of each token interleaved; dense: SplitHeads' blocks.
+  const bool dense = DenseHeads();
+  dnnl::memory::desc q_md =
+      dense ? dnnl::memory::desc({images, h, t, d}, act_dt_, tag::abcd)
+            : dnnl::memory::desc({images, h, t, d}, act_dt_, {t * row, d, row, 1});
+  dnnl::memory::desc kt_md =
+      dense ? dnnl::memory::desc({images, h, d, t}, act_dt_, tag::abdc)
+            : dnnl::memory::desc({images, h, d, t}, act_dt_, {t * row, d, 1, row});
   dnnl::memory::desc s_md({images, h, t, t}, dt::f32, tag::abcd);
   dnnl::memory::desc p_md({images, h, t, t}, act_dt_, tag::abcd);
-  dnnl::memory::desc v_md({images, h, t, d}, act_dt_, {t * row, d, row, 1});
+  dnnl::memory::desc v_md = q_md;
   dnnl::memory::desc o_md({images, h, t, d}, act_dt_, {t * dim, d, dim, 1});
 
   dnnl::matmul::primitive_desc qk_pd(dnnl::matmul::desc(q_md, kt_md, s_md), engine);
@@ -46,6 +76,7 @@ FastAttention::Plan& FastAttention::PlanFor(int64_t images) {
   if (scores_.empty()) {
     scores_.resize(static_cast<size_t>(chunk_ * h * t * t));
     if (act_dt_ == dt::bf16) probs_.resize(scores_.size());
+    if (dense) dense_qkv_.resize(static_cast<size_t>(3 * chunk_ * h * t * d));
   }
   void* probs = act_dt_ == dt::bf16 ? static_cast<void*>(probs_.data()) : scores_.data();
   Plan plan{dnnl::matmul(qk_pd),
@@ -91,9 +122,17 @@ void FastAttention::Run(const void* qkv, void* out, int64_t batch, const Attenti
     const int64_t images = std::min(chunk_, batch - first);
     Plan& plan = PlanFor(images);
     const char* src = base + first * tokens_ * 3 * dim * act_bytes_;
-    plan.q.set_data_handle(const_cast<char*>(src));
-    plan.k.set_data_handle(const_cast<char*>(src + dim * act_bytes_));
-    plan.v.set_data_handle(const_cast<char*>(src + 2 * dim * act_bytes_));
+    if (DenseHeads()) {
+      SplitHeads(src, images);
+      const int64_t part = chunk_ * heads_ * tokens_ * head_dim_;
+      plan.q.set_data_handle(dense_qkv_.data());
+      plan.k.set_data_handle(dense_qkv_.data() + part);
+      plan.v.set_data_handle(dense_qkv_.data() + 2 * part);
+    } else {
+      plan.q.set_data_handle(const_cast<char*>(src));
+      plan.k.set_data_handle(const_cast<char*>(src + dim * act_bytes_));
+      plan.v.set_data_handle(const_cast<char*>(src + 2 * dim * act_bytes_));
+    }
     plan.out.set_data_handle(out_base + first * tokens_ * dim * act_bytes_);
     plan.qk.execute(
         stream, {{DNNL_ARG_SRC, plan.q}, {DNNL_ARG_WEIGHTS, plan.k}, {DNNL_ARG_DST, plan.scores}});

@@ -1,7 +1,8 @@
-// Multi-head self-attention on oneDNN, straight from the fused qkv output:
-// batched Q K^T (all heads of a chunk of images in one matmul, read in place
-// through strides), an accurate float32 softmax, and P V written directly in
-// the [batch, tokens, heads * head_dim] layout the output projection reads.
+// Multi-head self-attention on oneDNN, from the fused qkv output: batched
+// Q K^T (all heads of a chunk of images in one matmul, read in place through
+// strides, or for float32 from dense per-head copies), an accurate float32
+// softmax, and P V written directly in the [batch, tokens, heads * head_dim]
+// layout the output projection reads.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +49,13 @@ class FastAttention {
     dnnl::memory q, k, scores, probs_in, probs, v, out;
   };
   Plan& PlanFor(int64_t images);
+  // float32: oneDNN 2.6 runs the matmuls over the interleaved, strided q/k/v
+  // views on gemm:jit (about 100 GFLOP/s on a 2-core Ice Lake Xeon), and over
+  // dense per-head blocks on brg:avx512_core (170-220): copying them first is
+  // faster. bf16 keeps the in-place views (not measured without native bf16).
+  bool DenseHeads() const;
+  // Copies q, k and v of images [0, images) of `qkv` into dense_qkv_.
+  void SplitHeads(const char* qkv, int64_t images);
   // Fuses the probabilities of images [first, first + images) that `sink` wants.
   void Capture(const AttentionSink& sink, int64_t first, int64_t images);
 
@@ -56,9 +64,10 @@ class FastAttention {
   int64_t act_bytes_;
   /// Images per attention chunk: keeps the score matrices cache-sized.
   int64_t chunk_;
-  std::vector<float> scores_;    // [chunk, heads, tokens, tokens]
-  std::vector<uint16_t> probs_;  // bf16 probabilities (unused for f32)
-  std::vector<float> widened_;   // one image's bf16 probabilities as float32 (capture only)
+  std::vector<float> scores_;     // [chunk, heads, tokens, tokens]
+  std::vector<uint16_t> probs_;   // bf16 probabilities (unused for f32)
+  std::vector<float> widened_;    // one image's bf16 probabilities as float32 (capture only)
+  std::vector<float> dense_qkv_;  // DenseHeads: q, k, v, each [chunk, heads, tokens, head_dim]
   std::unordered_map<int64_t, Plan> plans_;
 };
 
