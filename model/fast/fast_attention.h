@@ -41,6 +41,9 @@ class FastAttention {
   /// written there.
   void Run(const void* qkv, void* out, int64_t batch, const AttentionSink* sink = nullptr);
 
+  /// Images one oneDNN call takes (from `score_bytes`).
+  int64_t images_per_chunk() const { return chunk_; }
+
  private:
   struct Plan {
     dnnl::matmul qk;

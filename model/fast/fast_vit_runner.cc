@@ -226,15 +226,23 @@ void FastVitRunner::KeepHead(WeightStore& weights) {
   }
 }
 
+int64_t FastVitRunner::QkvImagesPerChunk(int64_t batch) const {
+  // int8's hidden layer is u8, so a whole batch's qkv (3 * D values per token,
+  // float32 without native bf16) would be the largest activation: it is made
+  // a chunk of the attention's images at a time. The float precisions' hidden
+  // layer is larger than qkv anyway, and their qkv matmul runs best whole.
+  return int8_ ? std::min(batch, attention_->images_per_chunk()) : batch;
+}
+
 void FastVitRunner::Reserve(int64_t batch) {
   if (batch <= reserved_batch_) return;
   const int64_t rows = batch * tokens_;
   x_.resize(static_cast<size_t>(rows * dim_));
   if (bf16_) Grow(&tokens_act_, batch * num_patches_ * token_dim_ * act_bytes_);
   Grow(&normed_or_attn_, rows * dim_ * act_bytes_);
-  Grow(&wide_,
-       std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)}, rows * 3 * dim_ * act_bytes_,
-                 rows * hidden_ * (int8_ ? 1 : act_bytes_)}));  // int8: u8 hidden
+  Grow(&wide_, std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)},
+                         QkvImagesPerChunk(batch) * tokens_ * 3 * dim_ * act_bytes_,
+                         rows * hidden_ * (int8_ ? 1 : act_bytes_)}));  // int8: u8 hidden
   if (int8_) {
     quantized_.resize(static_cast<size_t>(rows * std::max(token_dim_, dim_)));
     row_scales_.resize(static_cast<size_t>(rows));
@@ -273,8 +281,21 @@ void FastVitRunner::RunBlock(Block& b, int64_t batch, const AttentionSink* sink)
   char* qkv = wide_.data();
   char* hidden = wide_.data();
   LinearInput in = Normalized(b.norm1_weight, b.norm1_bias, rows);
-  b.qkv->Run(in.data, qkv, rows, in.row_scales);
-  attention_->Run(qkv, attn_out, batch, sink);
+  // qkv and attention a chunk of images at a time: each chunk's LayerNorm rows
+  // are read before its attention output overwrites them.
+  const int64_t in_row_bytes = dim_ * (int8_ ? 1 : act_bytes_);
+  const int64_t chunk = QkvImagesPerChunk(batch);
+  for (int64_t first = 0; first < batch; first += chunk) {
+    const int64_t images = std::min(chunk, batch - first), row0 = first * tokens_;
+    b.qkv->Run(static_cast<const char*>(in.data) + row0 * in_row_bytes, qkv, images * tokens_,
+               in.row_scales == nullptr ? nullptr : in.row_scales + row0);
+    AttentionSink shifted;
+    if (sink != nullptr) {
+      shifted = {sink->fusion + first, sink->dst + first * sink->image_stride, sink->image_stride};
+    }
+    attention_->Run(qkv, attn_out + row0 * dim_ * act_bytes_, images,
+                    sink == nullptr ? nullptr : &shifted);
+  }
   in = AsLinearInput(attn_out, rows, dim_);
   b.proj->Run(in.data, x_.data(), rows, in.row_scales);  // x += proj(attn)
   in = Normalized(b.norm2_weight, b.norm2_bias, rows);

@@ -91,6 +91,8 @@ class FastVitRunner {
                                                  int32_t zero_point = 0);
   void KeepHead(WeightStore& weights);
   void Reserve(int64_t batch);
+  /// Images whose qkv one pass of RunBlock holds (wide_).
+  int64_t QkvImagesPerChunk(int64_t batch) const;
   /// What a linear layer reads: its input, and for kInt8 the row scales.
   struct LinearInput {
     const void* data;
@@ -134,8 +136,8 @@ class FastVitRunner {
   std::vector<char> tokens_act_;  // bf16 input tokens [B, N, K]
   /// LayerNorm output [B, T, D], then (after qkv read it) the attention output.
   std::vector<char> normed_or_attn_;
-  /// Patch embeddings [B, N, D] (f32), then qkv [B, T, 3D], then (after the
-  /// attention read it) the MLP hidden layer [B, T, hidden].
+  /// Patch embeddings [B, N, D] (f32), then qkv [QkvImagesPerChunk, T, 3D],
+  /// then (after the attention read it) the MLP hidden layer [B, T, hidden].
   std::vector<char> wide_;
   /// kInt8: a linear layer's quantized input [B, T, max(K, D)] and its
   /// per-row scales [B, T]; the hidden layer is u8 in wide_ (fc1 quantizes
