@@ -77,8 +77,9 @@ dt ActivationType(Precision precision) {
 // images) ran fastest for bf16; int8 ran as fast with 4 MiB (2 images) and
 // its peak RSS at batch 8 fell by 4-6 MiB, which its 300 MiB budget for
 // ViT-B/16 needs (vit-bench, 2-core EPYC, 2026-12-02).
-int64_t AttentionScoreBytes(Precision precision) {
-  return precision == Precision::kInt8 ? int64_t{4} << 20 : int64_t{8} << 20;
+int64_t AttentionScoreBytes(const FastVitOptions& options) {
+  if (options.attention_score_bytes > 0) return options.attention_score_bytes;
+  return options.precision == Precision::kInt8 ? int64_t{4} << 20 : int64_t{8} << 20;
 }
 
 dt LinearInputType(Precision precision) {
@@ -137,7 +138,7 @@ FastVitRunner::FastVitRunner(const VitConfig& config, TensorMap weights, int64_t
   for (int i = 0; i < c.depth; ++i) PackBlock(store, i);
   KeepHead(store);
   attention_ = std::make_unique<FastAttention>(heads_, dim_ / heads_, tokens_, act_dt_,
-                                               AttentionScoreBytes(options_.precision));
+                                               AttentionScoreBytes(options_));
 }
 
 void FastVitRunner::PackEmbedding(WeightStore& weights, int64_t grid_h, int64_t grid_w) {

@@ -46,6 +46,10 @@ struct FastVitOptions {
   Precision precision = Precision::kFp32;
   /// Images per batch the packed weight layout is tuned for.
   int64_t hint_batch = 8;
+  /// Bytes of float32 attention scores one chunk of images may hold (at least
+  /// one image per chunk); int8 also computes qkv per such chunk. 0 = the
+  /// precision's measured default (fast_vit_runner.cc: 8 MiB, 4 MiB for int8).
+  int64_t attention_score_bytes = 0;
 };
 
 class FastVitRunner {

@@ -50,13 +50,14 @@ std::vector<Input> Inputs(const std::string& dir) {
 }
 
 torch::Tensor RunFast(const std::string& dir, const Input& in, fast::Precision precision,
-                      int64_t batch) {
+                      int64_t batch, int64_t attention_score_bytes = 0) {
   auto checkpoint = LoadCheckpoint(dir);
   EXPECT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
   if (!checkpoint.ok()) return {};
   torch::InferenceMode guard;
   fast::FastVitOptions options;
   options.precision = precision;
+  options.attention_score_bytes = attention_score_bytes;
   fast::FastVitRunner runner(checkpoint->inferred.vit, std::move(checkpoint->weights), in.grid_h,
                              in.grid_w, options);
   return runner.Run(in.tokens.data_ptr<float>(), batch).logits;
@@ -89,6 +90,35 @@ TEST_P(Int8, TopOneAndLogitsMatchFp32) {
       auto int8 = RunFast(GetParam(), in, fast::Precision::kInt8, batch);
       ExpectInt8MatchesFp32(int8, fp32, in.name + " int8 batch " + std::to_string(batch));
     }
+  }
+}
+
+// int8 computes qkv and attention a chunk of images at a time (the score
+// budget): a budget of one byte makes every image its own chunk, which must
+// give what one chunk for the whole batch gives. Every row is quantized on
+// its own and accumulated exactly in s32, so only the float32 attention's
+// blocking may differ.
+TEST_P(Int8, OneImagePerChunkMatchesOneChunkPerBatch) {
+  const auto inputs = Inputs(GetParam());
+  ASSERT_FALSE(inputs.empty());
+  for (const auto& base : inputs) {
+    Input in = base;  // at least 5 images, so that there are several chunks
+    const int64_t copies = (5 + in.tokens.size(0) - 1) / in.tokens.size(0);
+    in.tokens = torch::cat(std::vector<torch::Tensor>(static_cast<size_t>(copies), in.tokens))
+                    .flip({0})
+                    .contiguous();
+    const int64_t batch = in.tokens.size(0);
+    auto checkpoint = LoadCheckpoint(GetParam());
+    ASSERT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
+    const VitConfig& c = checkpoint->inferred.vit;
+    const int64_t tokens = in.grid_h * in.grid_w + c.num_prefix_tokens();
+    const int64_t batch_scores = batch * c.num_heads * tokens * tokens * int64_t{sizeof(float)};
+    auto whole = RunFast(GetParam(), in, fast::Precision::kInt8, batch, batch_scores);
+    auto chunked = RunFast(GetParam(), in, fast::Precision::kInt8, batch, /*bytes=*/1);
+    ASSERT_EQ(whole.sizes(), chunked.sizes());
+    const double rel = (chunked - whole).norm().item<double>() / whole.norm().item<double>();
+    EXPECT_LE(rel, 1e-5) << in.name << " batch " << batch;
+    EXPECT_TRUE(torch::equal(chunked.argmax(1), whole.argmax(1))) << in.name;
   }
 }
 
