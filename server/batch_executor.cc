@@ -118,7 +118,7 @@ std::vector<std::unique_ptr<BatchTask>> BatchExecutor::TakeDeadTasksLocked(
       Status reason;
       if (stopping_ && !drain_) {
         reason = UnavailableError("server is shutting down");
-      } else if (task.deadline_micros != 0 && task.deadline_micros <= now) {
+      } else if (DeadlinePassed(task, now)) {
         reason = DeadlineExceededError("deadline passed after " +
                                        std::to_string(now - task.enqueue_micros) +
                                        " us in the batch queue; not computed");

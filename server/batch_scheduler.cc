@@ -4,6 +4,12 @@
 
 namespace vit::server {
 
+bool DeadlinePassed(const BatchTask& task, int64_t now) {
+  if (task.deadline_micros == 0) return false;
+  if (task.deadline_micros <= now) return true;
+  return task.deadline_micros - now <= kCancelAtDeadlineMicros && task.Cancelled();
+}
+
 Status ValidateBatchSchedulerOptions(const BatchSchedulerOptions& options) {
   if (options.max_batch_size < 1) {
     return InvalidArgumentError("max_batch_size must be >= 1; got " +

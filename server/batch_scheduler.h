@@ -42,6 +42,18 @@ struct BatchTask {
   virtual bool Cancelled() const { return false; }
 };
 
+/// gRPC sends a deadline as a relative timeout, so the server's copy of it
+/// runs late by the request's transit time, and the client's own cancellation
+/// at its deadline can arrive first (seen under load: a 100 ms call cancelled
+/// a few ms before the server's deadline). A cancellation this close to the
+/// deadline is the deadline.
+constexpr int64_t kCancelAtDeadlineMicros = 20'000;
+
+/// True when `task` has a deadline and, at `now`, it has passed, or the task
+/// was cancelled within kCancelAtDeadlineMicros of it: it is then failed as
+/// DEADLINE_EXCEEDED, not as a cancellation.
+bool DeadlinePassed(const BatchTask& task, int64_t now);
+
 struct BatchSchedulerOptions {
   /// Largest batch handed to the callback; >= 1. Default 8.
   int max_batch_size = 8;

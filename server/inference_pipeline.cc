@@ -186,7 +186,7 @@ void InferencePipeline::Preprocess(std::unique_ptr<Task> task, const Status& ref
 
 void InferencePipeline::PreprocessTask(std::unique_ptr<Task> task) {
   const int64_t start = clock_->NowMicros();
-  if (task->deadline_micros != 0 && start >= task->deadline_micros) {
+  if (DeadlinePassed(*task, start)) {
     task->Fail(DeadlineExceededError("deadline passed before preprocessing; not computed"));
     return;
   }

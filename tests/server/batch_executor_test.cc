@@ -203,6 +203,29 @@ TEST(BatchExecutorTest, CancelledTaskIsFailedAtOnceNotComputed) {
   EXPECT_EQ(log.batches()[0].second, (std::vector<int>{2}));
 }
 
+// The client's cancellation at its own deadline can reach the server a few
+// ms before the server's copy of that deadline (gRPC sends a relative
+// timeout): that is the deadline, not a cancellation.
+TEST(BatchExecutorTest, CancelledJustBeforeItsDeadlineIsDeadlineExceeded) {
+  FakeClock clock;
+  BatchExecutor executor(&clock);
+  Log log;
+  auto queue = executor.AddQueue(Batching(8, 60'000'000), Runner("q", &log));
+  ASSERT_TRUE(queue.ok());
+  std::atomic<bool> cancelled{false};
+  const int64_t near = kCancelAtDeadlineMicros / 2, far = 50 * kCancelAtDeadlineMicros;
+  ASSERT_TRUE(ScheduleTask(queue->get(), 1, &log, /*deadline=*/near, &cancelled).ok());
+  ASSERT_TRUE(ScheduleTask(queue->get(), 2, &log, /*deadline=*/far, &cancelled).ok());
+  ASSERT_TRUE(ScheduleTask(queue->get(), 3, &log, /*deadline=*/0, &cancelled).ok());
+  cancelled.store(true);
+  executor.Wake();
+  ASSERT_TRUE(log.WaitForOutcomes(3));
+  EXPECT_EQ(log.failures().at(1), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(log.failures().at(2), StatusCode::kUnavailable);
+  EXPECT_EQ(log.failures().at(3), StatusCode::kUnavailable);
+  EXPECT_TRUE(log.batches().empty());
+}
+
 TEST(BatchExecutorTest, ExpiredTaskIsFailedNotComputed) {
   FakeClock clock;
   BatchExecutor executor(&clock);
