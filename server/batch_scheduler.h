@@ -44,9 +44,9 @@ struct BatchTask {
 
 /// gRPC sends a deadline as a relative timeout, so the server's copy of it
 /// runs late by the request's transit time, and the client's own cancellation
-/// at its deadline can arrive first (seen under load: a 100 ms call cancelled
-/// a few ms before the server's deadline). A cancellation this close to the
-/// deadline is the deadline.
+/// at its deadline can arrive first (seen under ctest -j2 load in
+/// ServiceTest.DeadlinePassedWhileQueuedIsNotComputed, a 100 ms call). A
+/// cancellation this close to the deadline is the deadline.
 constexpr int64_t kCancelAtDeadlineMicros = 20'000;
 
 /// True when `task` has a deadline and, at `now`, it has passed, or the task
