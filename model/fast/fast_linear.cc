@@ -85,8 +85,9 @@ FastLinear::FastLinear(const at::Tensor& weight, const at::Tensor& bias, dt src_
     offsets_.resize(static_cast<size_t>(out_));
     for (int64_t n = 0; n < out_; ++n) offsets_[n] = src_zero_point_ * sum[n];
   }
-  // The packed layout (for an s8 input with oneDNN's compensation for its
-  // VNNI u8 x s8 instructions) is the same for every row count.
+  // The packed layout is the same for every row count. (For an s8 input
+  // oneDNN would add a compensation for its VNNI u8 x s8 instructions to it
+  // and shift the input by 128 on every call; the runner's inputs are u8.)
   auto pd = MakePrimitiveDesc(kInt8ChunkRows, dnnl::memory::desc(weight_dims, dt::s8, tag::any));
   weights_ = dnnl::memory(pd.weights_desc(), CpuEngine());
   dnnl::memory user({weight_dims, dt::s8, tag::ba}, CpuEngine(), q.data_ptr<int8_t>());

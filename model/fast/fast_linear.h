@@ -6,10 +6,11 @@
 // With an int8 input (src_dt s8 or u8) the weight is quantized per output
 // channel (symmetric s8, scale max|w_n| / 127) and prepacked once, and the
 // input arrives quantized per row (quantize_kernels.h) with its row scales.
-// The product is a plain 2-D s8 x s8 -> s32 matmul over chunks of rows, each
-// chunk's accumulators dequantized while still in cache by int8_epilogue.h,
-// which also applies the bias, the GELU or residual add, and the output's
-// conversion (with a u8 output: quantized per row for the next int8 layer).
+// The product is a plain 2-D (s8 or u8) x s8 -> s32 matmul over chunks of
+// rows, each chunk's accumulators dequantized while still in cache by
+// int8_epilogue.h, which also applies the bias, the GELU or residual add, and
+// the output's conversion (with a u8 output: quantized per row for the next
+// int8 layer).
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -82,8 +82,10 @@ int64_t AttentionScoreBytes(const FastVitOptions& options) {
   return options.precision == Precision::kInt8 ? int64_t{4} << 20 : int64_t{8} << 20;
 }
 
+// int8: u8, symmetric codes with kSymmetricZeroPoint (quantize_kernels.h),
+// except fc2's (u8 with kGeluZeroPoint).
 dt LinearInputType(Precision precision) {
-  return precision == Precision::kInt8 ? dt::s8 : ActivationType(precision);
+  return precision == Precision::kInt8 ? dt::u8 : ActivationType(precision);
 }
 
 }  // namespace
@@ -146,7 +148,7 @@ void FastVitRunner::PackEmbedding(WeightStore& weights, int64_t grid_h, int64_t 
   patch_embed_ = std::make_unique<FastLinear>(
       weights.Take("patch_embed.proj.weight").reshape({dim_, token_dim_}),
       weights.TakeOptional("patch_embed.proj.bias"), linear_dt_, dt::f32, Epilogue::kNone,
-      options_.hint_batch * num_patches_);
+      options_.hint_batch * num_patches_, InputZeroPoint());
   packed_bytes_ += patch_embed_->packed_bytes();
   const at::Tensor cls = c.class_token ? weights.Take("cls_token") : at::Tensor();
   const at::Tensor dist = c.distilled ? weights.Take("dist_token") : at::Tensor();
@@ -172,18 +174,18 @@ void FastVitRunner::PackBlock(WeightStore& weights, int index) {
   const auto scale = at::full({dim_}, 1.0 / std::sqrt(static_cast<double>(dim_ / heads_)));
   b.qkv = std::make_unique<FastLinear>(ScaleRows(qkv_weight, 0, dim_, scale),
                                        ScaleRows(qkv_bias, 0, dim_, scale), linear_dt_, act_dt_,
-                                       Epilogue::kNone, rows);
+                                       Epilogue::kNone, rows, InputZeroPoint());
   qkv_weight = qkv_bias = at::Tensor();
   // Each float32 weight goes as soon as it is packed (a mapped checkpoint's
   // pages leave the process with it): at most one unpacked matrix is resident.
-  b.proj = PackResidualLinear(weights, p + "attn.proj", p + "ls1.gamma", rows);
+  b.proj = PackResidualLinear(weights, p + "attn.proj", p + "ls1.gamma", rows, InputZeroPoint());
   at::Tensor fc1_weight = weights.Take(p + "mlp.fc1.weight");
   at::Tensor fc1_bias = weights.Take(p + "mlp.fc1.bias");
   if (int8_) FoldNormAffine(&fc1_weight, &fc1_bias, &b.norm2_weight, &b.norm2_bias);
   // int8: fc1's epilogue quantizes GELU's output for fc2, u8 with a zero
   // point (quantize_kernels.h), so the hidden activations are written once, in u8.
   b.fc1 = std::make_unique<FastLinear>(fc1_weight, fc1_bias, linear_dt_, int8_ ? dt::u8 : act_dt_,
-                                       Epilogue::kGelu, rows, /*src_zero_point=*/0,
+                                       Epilogue::kGelu, rows, InputZeroPoint(),
                                        int8_ ? kGeluZeroPoint : 0);
   fc1_weight = fc1_bias = at::Tensor();
   b.fc2 =
@@ -207,9 +209,11 @@ std::unique_ptr<FastLinear> FastVitRunner::PackResidualLinear(WeightStore& weigh
     w = ScaleRows(w, 0, dim_, gamma);
     bias = ScaleRows(bias, 0, dim_, gamma);
   }
-  return std::make_unique<FastLinear>(w, bias, zero_point != 0 ? dt::u8 : linear_dt_, dt::f32,
-                                      Epilogue::kAccumulate, rows, zero_point);
+  return std::make_unique<FastLinear>(w, bias, linear_dt_, dt::f32, Epilogue::kAccumulate, rows,
+                                      zero_point);
 }
+
+int32_t FastVitRunner::InputZeroPoint() const { return int8_ ? kSymmetricZeroPoint : 0; }
 
 void FastVitRunner::KeepHead(WeightStore& weights) {
   if (config_.fc_norm) {
@@ -267,11 +271,11 @@ FastVitRunner::LinearInput FastVitRunner::AsLinearInput(const void* activation, 
                                                         int64_t dim) {
   if (!int8_) return {activation, nullptr};
   if (act_dt_ == dt::bf16) {
-    QuantizeRowsBf16(static_cast<const uint16_t*>(activation), rows, dim, quantized_.data(),
-                     row_scales_.data());
+    QuantizeRowsBf16AsU8(static_cast<const uint16_t*>(activation), rows, dim, quantized_.data(),
+                         row_scales_.data());
   } else {
-    QuantizeRows(static_cast<const float*>(activation), rows, dim, quantized_.data(),
-                 row_scales_.data());
+    QuantizeRowsAsU8(static_cast<const float*>(activation), rows, dim, quantized_.data(),
+                     row_scales_.data());
   }
   return {quantized_.data(), row_scales_.data()};
 }
@@ -341,7 +345,7 @@ FastVitRunner::Outputs FastVitRunner::Run(const float* tokens, int64_t batch,
     src.data = tokens_act_.data();
   }
   if (int8_) {
-    QuantizeRows(tokens, patch_rows, token_dim_, quantized_.data(), row_scales_.data());
+    QuantizeRowsAsU8(tokens, patch_rows, token_dim_, quantized_.data(), row_scales_.data());
     src = {quantized_.data(), row_scales_.data()};
   }
   auto* patches = reinterpret_cast<float*>(wide_.data());

@@ -31,9 +31,9 @@ enum class Precision {
   /// statistics, softmax and the residual stream stay float32).
   kBf16,
   /// The linear layers (patch embedding, qkv, proj, fc1, fc2) in int8: s8
-  /// weights quantized per output channel once, s8 inputs quantized per
-  /// token at run time (fused into the LayerNorm that produces them; fc2's,
-  /// GELU's output, u8 with a zero point), s32
+  /// weights quantized per output channel once, inputs quantized per token
+  /// at run time (fused into the LayerNorm that produces them) to symmetric
+  /// codes stored as u8 (fc2's, GELU's output, asymmetric u8), s32
   /// accumulation, float dequantization in the matmul's epilogue. LayerNorm,
   /// attention, softmax, GELU and the residual stream stay as in kBf16 (fp32
   /// on a CPU without bf16); the head stays float32. Needs VNNI or AMX-INT8
@@ -89,10 +89,13 @@ class FastVitRunner {
   void PackBlock(WeightStore& weights, int index);
   /// A projection that adds into the residual stream (attn.proj, mlp.fc2),
   /// with its LayerScale `layer_scale` folded in when the config has one.
-  /// `zero_point` != 0: an int8 layer whose input is u8 with that zero point.
+  /// `zero_point`: kInt8's zero point of the layer's u8 input (0 for floats).
   std::unique_ptr<FastLinear> PackResidualLinear(WeightStore& weights, const std::string& layer,
                                                  const std::string& layer_scale, int64_t rows,
-                                                 int32_t zero_point = 0);
+                                                 int32_t zero_point);
+  /// The zero point of a linear layer's input quantized by the runner
+  /// (kSymmetricZeroPoint for kInt8, 0 otherwise); fc2's is kGeluZeroPoint.
+  int32_t InputZeroPoint() const;
   void KeepHead(WeightStore& weights);
   void Reserve(int64_t batch);
   /// Images whose qkv one pass of RunBlock holds (wide_).
@@ -106,7 +109,7 @@ class FastVitRunner {
   LinearInput Normalized(const std::vector<float>& gamma, const std::vector<float>& beta,
                          int64_t rows);
   /// An activation [rows, dim] of act_dt_ as a linear layer's input
-  /// (quantized per row to s8 for kInt8; else as it is).
+  /// (quantized per row for kInt8, as u8 with InputZeroPoint(); else as it is).
   LinearInput AsLinearInput(const void* activation, int64_t rows, int64_t dim);
   void RunBlock(Block& block, int64_t batch, const AttentionSink* sink);
   Outputs RunHead(int64_t batch);
@@ -118,7 +121,7 @@ class FastVitRunner {
   /// Activations between the reductions: f32, or bf16 for kBf16 and (on a
   /// CPU with bf16) kInt8.
   dnnl::memory::data_type act_dt_;
-  /// What the linear layers read: act_dt_, or s8 for kInt8.
+  /// What the linear layers read: act_dt_, or u8 for kInt8.
   dnnl::memory::data_type linear_dt_;
   int64_t act_bytes_;
   int64_t dim_, hidden_, heads_, num_patches_, num_prefix_, tokens_, token_dim_;
@@ -146,7 +149,7 @@ class FastVitRunner {
   /// kInt8: a linear layer's quantized input [B, T, max(K, D)] and its
   /// per-row scales [B, T]; the hidden layer is u8 in wide_ (fc1 quantizes
   /// it), with its row scales in hidden_scales_.
-  std::vector<int8_t> quantized_;
+  std::vector<uint8_t> quantized_;
   std::vector<float> row_scales_;
   std::vector<float> hidden_scales_;
 };

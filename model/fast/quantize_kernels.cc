@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "model/fast/fast_kernels.h"
@@ -31,11 +32,18 @@ int8_t QuantizeValue(float y, float inv) {
   return static_cast<int8_t>(std::clamp(r, -127.f, 127.f));
 }
 
-void QuantizeRowPortable(const float* y, int64_t dim, int8_t* q, float* scale) {
+// A symmetric code as stored: itself (int8_t), or plus kSymmetricZeroPoint (uint8_t).
+int8_t StoredCode(int8_t q, int8_t* /*type*/) { return q; }
+uint8_t StoredCode(int8_t q, uint8_t* /*type*/) {
+  return static_cast<uint8_t>(int32_t{q} + kSymmetricZeroPoint);
+}
+
+template <typename Code>
+void QuantizeRowPortable(const float* y, int64_t dim, Code* q, float* scale) {
   float absmax = 0.f;
   for (int64_t i = 0; i < dim; ++i) absmax = std::max(absmax, std::fabs(y[i]));
   const float inv = InverseStep(absmax);
-  for (int64_t i = 0; i < dim; ++i) q[i] = QuantizeValue(y[i], inv);
+  for (int64_t i = 0; i < dim; ++i) q[i] = StoredCode(QuantizeValue(y[i], inv), q);
   *scale = absmax / 127.f;
 }
 
@@ -75,7 +83,8 @@ VIT_AVX512 float MaxLanes(__m512 v) {
   return m;
 }
 
-VIT_AVX512 void QuantizeRowF32Avx512(const float* x, int64_t dim, int8_t* q, float* scale) {
+template <typename Code>
+VIT_AVX512 void QuantizeRowF32Avx512(const float* x, int64_t dim, Code* q, float* scale) {
   const int64_t vec = dim / 16 * 16;
   __m512 vmax = _mm512_setzero_ps();
   for (int64_t i = 0; i < vec; i += 16)
@@ -88,9 +97,13 @@ VIT_AVX512 void QuantizeRowF32Avx512(const float* x, int64_t dim, int8_t* q, flo
     // |x * inv| <= 127, so the saturating narrow never clips; cvtps rounds
     // half to even under the default MXCSR, like std::nearbyint.
     const __m512i r = _mm512_maskz_cvtps_epi32(kAll, _mm512_mul_ps(_mm512_loadu_ps(x + i), vinv));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_maskz_cvtsepi32_epi8(kAll, r));
+    __m128i codes = _mm512_maskz_cvtsepi32_epi8(kAll, r);
+    // Two's complement q with its sign bit flipped is q + 128 as u8.
+    if constexpr (std::is_same_v<Code, uint8_t>)
+      codes = _mm_xor_si128(codes, _mm_set1_epi8(static_cast<char>(0x80)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), codes);
   }
-  for (int64_t i = vec; i < dim; ++i) q[i] = QuantizeValue(x[i], inv);
+  for (int64_t i = vec; i < dim; ++i) q[i] = StoredCode(QuantizeValue(x[i], inv), q);
   *scale = absmax / 127.f;
 }
 
@@ -135,7 +148,8 @@ VIT_AVX512 void QuantizeRowU8Avx512(const float* x, int64_t dim, int32_t zero_po
 }
 
 // One row, with AVX-512 where the CPU has it.
-void QuantizeRowS8(const float* y, int64_t dim, int8_t* q, float* scale) {
+template <typename Code>
+void QuantizeRowSymmetric(const float* y, int64_t dim, Code* q, float* scale) {
   if (HasAvx512Kernels()) {
     QuantizeRowF32Avx512(y, dim, q, scale);
   } else {
@@ -203,24 +217,31 @@ void QuantizeRowsU8Bf16(const uint16_t* x, int64_t rows, int64_t dim, int32_t ze
 }
 
 void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
-  ForEachRow(x, rows, dim,
-             [&](const float* y, int64_t r) { QuantizeRowS8(y, dim, q + r * dim, scales + r); });
+  ForEachRow(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowSymmetric(y, dim, q + r * dim, scales + r);
+  });
 }
 
-void QuantizeRowsBf16(const uint16_t* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
+void QuantizeRowsAsU8(const float* x, int64_t rows, int64_t dim, uint8_t* q, float* scales) {
+  ForEachRow(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowSymmetric(y, dim, q + r * dim, scales + r);
+  });
+}
+
+void QuantizeRowsBf16AsU8(const uint16_t* x, int64_t rows, int64_t dim, uint8_t* q, float* scales) {
   ForEachBf16Row(x, rows, dim, [&](const float* y, int64_t r) {
-    QuantizeRowS8(y, dim, q + r * dim, scales + r);
+    QuantizeRowSymmetric(y, dim, q + r * dim, scales + r);
   });
 }
 
 void LayerNormQuantize(const float* x, int64_t rows, int64_t dim, const float* gamma,
-                       const float* beta, float eps, int8_t* q, float* scales) {
+                       const float* beta, float eps, uint8_t* q, float* scales) {
   at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
     // The normalized row stays in L1 between the two passes over it.
     std::vector<float> y(static_cast<size_t>(dim));
     for (int64_t r = begin; r < end; ++r) {
       LayerNormRow(x + r * dim, dim, gamma, beta, eps, y.data());
-      QuantizeRowS8(y.data(), dim, q + r * dim, scales + r);
+      QuantizeRowSymmetric(y.data(), dim, q + r * dim, scales + r);
     }
   });
 }

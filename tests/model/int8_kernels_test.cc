@@ -1,6 +1,6 @@
 // The int8 precision's kernels, each against a float reference of the same
 // quantization: the row quantizers (float32, bf16, fused into LayerNorm) and
-// the s8 FastLinear with each epilogue, at several row counts (each its own
+// the s8 and u8 FastLinear with each epilogue, at several row counts (each its own
 // oneDNN plan).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -34,6 +34,15 @@ Quantized ReferenceQuantize(const at::Tensor& x) {
     QuantizeRowReference(c.data_ptr<float>() + r * dim, dim, out.q.data() + r * dim,
                          out.scales.data() + r);
   return out;
+}
+
+// Symmetric codes stored as u8 (QuantizeRowsAsU8 and the kernels that write
+// the linear layers' inputs) back as the s8 codes they shift.
+std::vector<int8_t> Unshifted(const std::vector<uint8_t>& u8) {
+  std::vector<int8_t> s8(u8.size());
+  for (size_t i = 0; i < u8.size(); ++i)
+    s8[i] = static_cast<int8_t>(int32_t{u8[i]} - kSymmetricZeroPoint);
+  return s8;
 }
 
 // q * scale per row, float64.
@@ -84,6 +93,12 @@ TEST(QuantizeKernels, RowsMatchReferenceAndBoundTheError) {
     const int64_t row = 7;
     const auto top = x[row].abs().argmax().item<int64_t>();
     EXPECT_EQ(std::abs(int{ours.q[row * dim + top]}), 127);
+    // The u8 form: the same codes, each plus 128, and the same scales.
+    std::vector<uint8_t> shifted(ours.q.size());
+    std::vector<float> shifted_scales(ours.scales.size());
+    QuantizeRowsAsU8(x.data_ptr<float>(), rows, dim, shifted.data(), shifted_scales.data());
+    EXPECT_EQ(Unshifted(shifted), ref.q) << "dim " << dim;
+    EXPECT_EQ(shifted_scales, ref.scales) << "dim " << dim;
   }
 }
 
@@ -92,11 +107,12 @@ TEST(QuantizeKernels, Bf16RowsMatchReference) {
   auto x = RandomRows(rows, dim, 11).to(at::kBFloat16).contiguous();
   std::vector<uint16_t> bits(static_cast<size_t>(rows * dim));
   std::memcpy(bits.data(), x.data_ptr(), bits.size() * sizeof(uint16_t));
-  Quantized ours{std::vector<int8_t>(bits.size()), std::vector<float>(static_cast<size_t>(rows))};
-  QuantizeRowsBf16(bits.data(), rows, dim, ours.q.data(), ours.scales.data());
+  std::vector<uint8_t> q(bits.size());
+  std::vector<float> scales(static_cast<size_t>(rows));
+  QuantizeRowsBf16AsU8(bits.data(), rows, dim, q.data(), scales.data());
   const Quantized ref = ReferenceQuantize(x.to(at::kFloat));
-  EXPECT_EQ(ours.q, ref.q);
-  EXPECT_EQ(ours.scales, ref.scales);
+  EXPECT_EQ(Unshifted(q), ref.q);
+  EXPECT_EQ(scales, ref.scales);
 }
 
 TEST(QuantizeKernels, U8RowsWithZeroPointMatchReferenceAndNeverClip) {
@@ -163,14 +179,14 @@ TEST(QuantizeKernels, LayerNormQuantizeMatchesLayerNormThenQuantize) {
     LayerNorm(x.data_ptr<float>(), rows, dim, gamma.data_ptr<float>(), beta.data_ptr<float>(),
               1e-6f, normed.data(), /*out_bf16=*/false);
     const Quantized ref = ReferenceQuantize(at::from_blob(normed.data(), {rows, dim}));
-    Quantized ours{std::vector<int8_t>(normed.size()),
-                   std::vector<float>(static_cast<size_t>(rows))};
+    std::vector<uint8_t> q(normed.size());
+    std::vector<float> scales(static_cast<size_t>(rows));
     LayerNormQuantize(x.data_ptr<float>(), rows, dim, gamma.data_ptr<float>(),
-                      beta.data_ptr<float>(), 1e-6f, ours.q.data(), ours.scales.data());
+                      beta.data_ptr<float>(), 1e-6f, q.data(), scales.data());
     // The same LayerNorm arithmetic (fast_kernels.h's LayerNormRow), so the
     // same codes and scales.
-    EXPECT_EQ(ours.q, ref.q) << "dim " << dim;
-    EXPECT_EQ(ours.scales, ref.scales) << "dim " << dim;
+    EXPECT_EQ(Unshifted(q), ref.q) << "dim " << dim;
+    EXPECT_EQ(scales, ref.scales) << "dim " << dim;
     ExpectLayerNormWithinFloatRounding(x, gamma, beta, normed, "dim " + std::to_string(dim));
   }
 }
@@ -229,6 +245,9 @@ TEST(Int8Linear, MatchesFloatReferenceOfTheSameQuantization) {
         LinearCase{Epilogue::kGelu, dt::bf16, 8e-3}}) {
     FastLinear layer(weight, bias, dt::s8, c.dst_dt, c.epilogue, /*hint_rows=*/64);
     EXPECT_EQ(layer.weight_scales(), ReferenceQuantize(weight).scales);
+    // How the runner builds its layers: the same codes, shifted into u8.
+    FastLinear shifted(weight, bias, dt::u8, c.dst_dt, c.epilogue, /*hint_rows=*/64,
+                       kSymmetricZeroPoint);
     // 1100 rows: three chunks of 367 (fast_linear.cc), each dequantized on its own.
     for (int64_t rows : {1, 7, 64, 1100}) {
       auto x = RandomRows(rows, in, static_cast<uint64_t>(rows));
@@ -242,6 +261,14 @@ TEST(Int8Linear, MatchesFloatReferenceOfTheSameQuantization) {
       const double rel = RelativeError(dst.to(at::kFloat), ref);
       EXPECT_LE(rel, c.tolerance) << "epilogue " << static_cast<int>(c.epilogue) << " rows " << rows
                                   << " dst bf16 " << (c.dst_dt == dt::bf16);
+      // Exact integer arithmetic either way: the u8 layer's output is the s8 one's.
+      std::vector<uint8_t> q(xq.q.size());
+      std::vector<float> scales(xq.scales.size());
+      QuantizeRowsAsU8(x.data_ptr<float>(), rows, in, q.data(), scales.data());
+      at::Tensor dst_u8 = c.dst_dt == dt::f32 ? dst0.clone() : at::empty_like(dst);
+      shifted.Run(q.data(), dst_u8.data_ptr(), rows, scales.data());
+      EXPECT_TRUE(at::equal(dst_u8, dst))
+          << "epilogue " << static_cast<int>(c.epilogue) << " rows " << rows;
     }
   }
 }
