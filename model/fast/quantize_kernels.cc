@@ -183,6 +183,14 @@ void ForEachBf16Row(const uint16_t* x, int64_t rows, int64_t dim, const Quantize
   });
 }
 
+// QuantizeRowSymmetric on each row of float32 x, stored as Code (s8, or u8 shifted).
+template <typename Code>
+void QuantizeRowsSymmetric(const float* x, int64_t rows, int64_t dim, Code* q, float* scales) {
+  ForEachRow(x, rows, dim, [&](const float* y, int64_t r) {
+    QuantizeRowSymmetric(y, dim, q + r * dim, scales + r);
+  });
+}
+
 }  // namespace
 
 void QuantizeRowReference(const float* y, int64_t dim, int8_t* q, float* scale) {
@@ -217,15 +225,11 @@ void QuantizeRowsU8Bf16(const uint16_t* x, int64_t rows, int64_t dim, int32_t ze
 }
 
 void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales) {
-  ForEachRow(x, rows, dim, [&](const float* y, int64_t r) {
-    QuantizeRowSymmetric(y, dim, q + r * dim, scales + r);
-  });
+  QuantizeRowsSymmetric(x, rows, dim, q, scales);
 }
 
 void QuantizeRowsAsU8(const float* x, int64_t rows, int64_t dim, uint8_t* q, float* scales) {
-  ForEachRow(x, rows, dim, [&](const float* y, int64_t r) {
-    QuantizeRowSymmetric(y, dim, q + r * dim, scales + r);
-  });
+  QuantizeRowsSymmetric(x, rows, dim, q, scales);
 }
 
 void QuantizeRowsBf16AsU8(const uint16_t* x, int64_t rows, int64_t dim, uint8_t* q, float* scales) {
