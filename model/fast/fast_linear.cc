@@ -167,10 +167,7 @@ void FastLinear::RunQuantized(const void* src, void* dst, int64_t rows, const fl
   std::vector<int32_t>& acc = AccumulatorScratch();
   if (static_cast<int64_t>(acc.size()) < chunk * out_)
     acc.resize(static_cast<size_t>(chunk * out_));
-  Int8Dequantization d;
-  d.weight_scales = weight_scales_.data();
-  d.offsets = offsets_.empty() ? nullptr : offsets_.data();
-  d.bias = bias_values_.empty() ? nullptr : bias_values_.data();
+  Int8Dequantization d = Dequantization(nullptr);
   d.gelu = epilogue_ == Epilogue::kGelu;
   for (int64_t begin = 0; begin < rows; begin += chunk) {
     const int64_t n = std::min(chunk, rows - begin);
@@ -185,6 +182,27 @@ void FastLinear::RunQuantized(const void* src, void* dst, int64_t rows, const fl
                    static_cast<char*>(dst) + static_cast<size_t>(begin * out_) * dst_bytes,
                    dst_zero_point_, dst_row_scales != nullptr ? dst_row_scales + begin : nullptr);
   }
+}
+
+Int8Dequantization FastLinear::Dequantization(const float* row_scales) const {
+  Int8Dequantization d;
+  d.row_scales = row_scales;
+  d.weight_scales = weight_scales_.data();
+  d.offsets = offsets_.empty() ? nullptr : offsets_.data();
+  d.bias = bias_values_.empty() ? nullptr : bias_values_.data();
+  return d;
+}
+
+const int32_t* FastLinear::RunToAccumulators(const void* src, int64_t rows) {
+  TORCH_CHECK(quantized(), "FastLinear: only an int8 layer has accumulators");
+  std::vector<int32_t>& acc = AccumulatorScratch();
+  if (static_cast<int64_t>(acc.size()) < rows * out_) acc.resize(static_cast<size_t>(rows * out_));
+  Plan& plan = PlanFor(rows);
+  plan.src.set_data_handle(const_cast<void*>(src));
+  plan.dst.set_data_handle(acc.data());
+  plan.matmul.execute(CpuStream(), plan.args);
+  CpuStream().wait();
+  return acc.data();
 }
 
 int64_t FastLinear::packed_bytes() const {

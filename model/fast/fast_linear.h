@@ -22,6 +22,8 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "model/fast/int8_epilogue.h"
+
 namespace vit::fast {
 
 enum class Epilogue {
@@ -52,6 +54,13 @@ class FastLinear {
   /// float layers ignore it. A u8 output writes its row scales to `dst_row_scales`.
   void Run(const void* src, void* dst, int64_t rows, const float* row_scales = nullptr,
            float* dst_row_scales = nullptr);
+
+  /// An int8 layer's product alone, for callers with their own epilogue:
+  /// src [rows, in] (one matmul call) -> its s32 accumulators [rows, out],
+  /// valid until the next int8 layer runs on this thread. Their values are
+  /// dequantized by Dequantization(row_scales) (no GELU: the caller's epilogue).
+  const int32_t* RunToAccumulators(const void* src, int64_t rows);
+  Int8Dequantization Dequantization(const float* row_scales) const;
 
   /// The per-output-channel scales of an s8 layer's weight (empty otherwise).
   const std::vector<float>& weight_scales() const { return weight_scales_; }

@@ -63,10 +63,7 @@ dt ActivationType(Precision precision) {
   switch (precision) {
     case Precision::kBf16:
       return dt::bf16;
-    case Precision::kInt8:
-      // Attention and the activations between the int8 layers: bf16 where
-      // it runs natively (oneDNN would emulate it otherwise).
-      return CpuHasFastBf16() ? dt::bf16 : dt::f32;
+    case Precision::kInt8:  // every activation between its layers is int8 (Int8Attention)
     case Precision::kFp32:
       break;
   }
@@ -139,8 +136,13 @@ FastVitRunner::FastVitRunner(const VitConfig& config, TensorMap weights, int64_t
   PackEmbedding(store, grid_h, grid_w);
   for (int i = 0; i < c.depth; ++i) PackBlock(store, i);
   KeepHead(store);
-  attention_ = std::make_unique<FastAttention>(heads_, dim_ / heads_, tokens_, act_dt_,
-                                               AttentionScoreBytes(options_));
+  if (int8_) {
+    int8_attention_ = std::make_unique<Int8Attention>(heads_, dim_ / heads_, tokens_,
+                                                      AttentionScoreBytes(options_));
+  } else {
+    attention_ = std::make_unique<FastAttention>(heads_, dim_ / heads_, tokens_, act_dt_,
+                                                 AttentionScoreBytes(options_));
+  }
 }
 
 void FastVitRunner::PackEmbedding(WeightStore& weights, int64_t grid_h, int64_t grid_w) {
@@ -231,23 +233,16 @@ void FastVitRunner::KeepHead(WeightStore& weights) {
   }
 }
 
-int64_t FastVitRunner::QkvImagesPerChunk(int64_t batch) const {
-  // int8's hidden layer is u8, so a whole batch's qkv (3 * D values per token,
-  // float32 without native bf16) would be the largest activation: it is made
-  // a chunk of the attention's images at a time. The float precisions' hidden
-  // layer is larger than qkv anyway, and their qkv matmul runs best whole.
-  return int8_ ? std::min(batch, attention_->images_per_chunk()) : batch;
-}
-
 void FastVitRunner::Reserve(int64_t batch) {
   if (batch <= reserved_batch_) return;
   const int64_t rows = batch * tokens_;
   x_.resize(static_cast<size_t>(rows * dim_));
   if (bf16_) Grow(&tokens_act_, batch * num_patches_ * token_dim_ * act_bytes_);
-  Grow(&normed_or_attn_, rows * dim_ * act_bytes_);
+  // int8: no float activation but the patch embeddings; the hidden layer is u8.
+  if (!int8_) Grow(&normed_or_attn_, rows * dim_ * act_bytes_);
   Grow(&wide_, std::max({batch * num_patches_ * dim_ * int64_t{sizeof(float)},
-                         QkvImagesPerChunk(batch) * tokens_ * 3 * dim_ * act_bytes_,
-                         rows * hidden_ * (int8_ ? 1 : act_bytes_)}));  // int8: u8 hidden
+                         int8_ ? 0 : rows * 3 * dim_ * act_bytes_,
+                         rows * hidden_ * (int8_ ? 1 : act_bytes_)}));
   if (int8_) {
     quantized_.resize(static_cast<size_t>(rows * std::max(token_dim_, dim_)));
     row_scales_.resize(static_cast<size_t>(rows));
@@ -267,43 +262,44 @@ FastVitRunner::LinearInput FastVitRunner::Normalized(const std::vector<float>& g
   return {normed_or_attn_.data(), nullptr};
 }
 
-FastVitRunner::LinearInput FastVitRunner::AsLinearInput(const void* activation, int64_t rows,
-                                                        int64_t dim) {
-  if (!int8_) return {activation, nullptr};
-  if (act_dt_ == dt::bf16) {
-    QuantizeRowsBf16AsU8(static_cast<const uint16_t*>(activation), rows, dim, quantized_.data(),
-                         row_scales_.data());
-  } else {
-    QuantizeRowsAsU8(static_cast<const float*>(activation), rows, dim, quantized_.data(),
-                     row_scales_.data());
+FastVitRunner::LinearInput FastVitRunner::FloatAttention(Block& b, const LinearInput& normed,
+                                                         int64_t batch, const AttentionSink* sink) {
+  char* qkv = wide_.data();
+  char* attn_out = normed_or_attn_.data();  // LayerNorm's output is read by now
+  b.qkv->Run(normed.data, qkv, batch * tokens_);
+  attention_->Run(qkv, attn_out, batch, sink);
+  return {attn_out, nullptr};
+}
+
+FastVitRunner::LinearInput FastVitRunner::QuantizedAttention(Block& b, const LinearInput& normed,
+                                                             int64_t batch,
+                                                             const AttentionSink* sink) {
+  // A chunk of images at a time: the s32 qkv accumulators of a whole batch
+  // would be the largest activation. The attention output (u8, for proj)
+  // overwrites each chunk's LayerNorm codes after qkv has read them.
+  const int64_t chunk = int8_attention_->images_per_chunk();
+  for (int64_t first = 0; first < batch; first += chunk) {
+    const int64_t images = std::min(chunk, batch - first), row0 = first * tokens_;
+    uint8_t* rows_q = quantized_.data() + row0 * dim_;
+    float* rows_scales = row_scales_.data() + row0;
+    const int32_t* acc = b.qkv->RunToAccumulators(rows_q, images * tokens_);
+    AttentionSink shifted;
+    if (sink != nullptr) {
+      shifted = {sink->fusion + first, sink->dst + first * sink->image_stride, sink->image_stride};
+    }
+    int8_attention_->Run(acc, b.qkv->Dequantization(rows_scales), images, rows_q, rows_scales,
+                         sink == nullptr ? nullptr : &shifted);
   }
   return {quantized_.data(), row_scales_.data()};
 }
 
 void FastVitRunner::RunBlock(Block& b, int64_t batch, const AttentionSink* sink) {
   const int64_t rows = batch * tokens_;
-  char* attn_out = normed_or_attn_.data();
-  char* qkv = wide_.data();
-  char* hidden = wide_.data();
   LinearInput in = Normalized(b.norm1_weight, b.norm1_bias, rows);
-  // qkv and attention a chunk of images at a time: each chunk's LayerNorm rows
-  // are read before its attention output overwrites them.
-  const int64_t in_row_bytes = dim_ * (int8_ ? 1 : act_bytes_);
-  const int64_t chunk = QkvImagesPerChunk(batch);
-  for (int64_t first = 0; first < batch; first += chunk) {
-    const int64_t images = std::min(chunk, batch - first), row0 = first * tokens_;
-    b.qkv->Run(static_cast<const char*>(in.data) + row0 * in_row_bytes, qkv, images * tokens_,
-               in.row_scales == nullptr ? nullptr : in.row_scales + row0);
-    AttentionSink shifted;
-    if (sink != nullptr) {
-      shifted = {sink->fusion + first, sink->dst + first * sink->image_stride, sink->image_stride};
-    }
-    attention_->Run(qkv, attn_out + row0 * dim_ * act_bytes_, images,
-                    sink == nullptr ? nullptr : &shifted);
-  }
-  in = AsLinearInput(attn_out, rows, dim_);
+  in = int8_ ? QuantizedAttention(b, in, batch, sink) : FloatAttention(b, in, batch, sink);
   b.proj->Run(in.data, x_.data(), rows, in.row_scales);  // x += proj(attn)
   in = Normalized(b.norm2_weight, b.norm2_bias, rows);
+  char* hidden = wide_.data();
   b.fc1->Run(in.data, hidden, rows, in.row_scales, hidden_scales_.data());
   in = {hidden, int8_ ? hidden_scales_.data() : nullptr};  // int8: u8, quantized by fc1
   b.fc2->Run(in.data, x_.data(), rows, in.row_scales);     // x += fc2(gelu(fc1(.)))

@@ -17,6 +17,7 @@
 #include "model/classifier_head.h"
 #include "model/fast/fast_attention.h"
 #include "model/fast/fast_linear.h"
+#include "model/fast/int8_attention.h"
 #include "model/tensor_map.h"
 #include "model/vit_config.h"
 
@@ -34,10 +35,12 @@ enum class Precision {
   /// weights quantized per output channel once, inputs quantized per token
   /// at run time (fused into the LayerNorm that produces them) to symmetric
   /// codes stored as u8 (fc2's, GELU's output, asymmetric u8), s32
-  /// accumulation, float dequantization in the matmul's epilogue. LayerNorm,
-  /// attention, softmax, GELU and the residual stream stay as in kBf16 (fp32
-  /// on a CPU without bf16); the head stays float32. Needs VNNI or AMX-INT8
-  /// (CheckInt8Support in model/engine_common.h).
+  /// accumulation, float dequantization in the matmul's epilogue. Attention's
+  /// two products in int8 too (int8_attention.h: q, k per token and head, v
+  /// per channel, u8 probabilities with a scale per row), its softmax in
+  /// float32. LayerNorm, GELU and the residual stream stay float32, and so
+  /// does the head. Needs VNNI or AMX-INT8 (CheckInt8Support in
+  /// model/engine_common.h).
   kInt8,
 };
 
@@ -98,8 +101,6 @@ class FastVitRunner {
   int32_t InputZeroPoint() const;
   void KeepHead(WeightStore& weights);
   void Reserve(int64_t batch);
-  /// Images whose qkv one pass of RunBlock holds (wide_).
-  int64_t QkvImagesPerChunk(int64_t batch) const;
   /// What a linear layer reads: its input, and for kInt8 the row scales.
   struct LinearInput {
     const void* data;
@@ -108,9 +109,12 @@ class FastVitRunner {
   /// LayerNorm of the residual stream as the next linear layer's input.
   LinearInput Normalized(const std::vector<float>& gamma, const std::vector<float>& beta,
                          int64_t rows);
-  /// An activation [rows, dim] of act_dt_ as a linear layer's input
-  /// (quantized per row for kInt8, as u8 with InputZeroPoint(); else as it is).
-  LinearInput AsLinearInput(const void* activation, int64_t rows, int64_t dim);
+  /// qkv and attention from LayerNorm's output -> the output projection's
+  /// input: act_dt_ (float precisions) or u8 codes and row scales (kInt8).
+  LinearInput FloatAttention(Block& block, const LinearInput& normed, int64_t batch,
+                             const AttentionSink* sink);
+  LinearInput QuantizedAttention(Block& block, const LinearInput& normed, int64_t batch,
+                                 const AttentionSink* sink);
   void RunBlock(Block& block, int64_t batch, const AttentionSink* sink);
   Outputs RunHead(int64_t batch);
 
@@ -118,8 +122,8 @@ class FastVitRunner {
   const FastVitOptions options_;
   const bool bf16_;
   const bool int8_;
-  /// Activations between the reductions: f32, or bf16 for kBf16 and (on a
-  /// CPU with bf16) kInt8.
+  /// Activations between the reductions: f32, or bf16 for kBf16 (kInt8's
+  /// are int8 codes: f32 here only names the patch embeddings').
   dnnl::memory::data_type act_dt_;
   /// What the linear layers read: act_dt_, or u8 for kInt8.
   dnnl::memory::data_type linear_dt_;
@@ -130,7 +134,8 @@ class FastVitRunner {
   std::vector<float> prefix_rows_;  // [num_prefix, D]: prefix tokens (+ their pos)
   std::vector<float> patch_pos_;    // [num_patches, D]
   std::vector<Block> blocks_;
-  std::unique_ptr<FastAttention> attention_;
+  std::unique_ptr<FastAttention> attention_;       // float precisions
+  std::unique_ptr<Int8Attention> int8_attention_;  // kInt8
   // The float32 tail: final norm (or fc_norm) and the head.
   at::Tensor norm_weight_, norm_bias_, fc_norm_weight_, fc_norm_bias_;
   HeadWeights head_;
@@ -141,14 +146,16 @@ class FastVitRunner {
   int64_t reserved_batch_ = 0;
   std::vector<float> x_;          // residual stream [B, T, D]
   std::vector<char> tokens_act_;  // bf16 input tokens [B, N, K]
-  /// LayerNorm output [B, T, D], then (after qkv read it) the attention output.
+  /// Float precisions: LayerNorm output [B, T, D], then (after qkv read it)
+  /// the attention output.
   std::vector<char> normed_or_attn_;
-  /// Patch embeddings [B, N, D] (f32), then qkv [QkvImagesPerChunk, T, 3D],
-  /// then (after the attention read it) the MLP hidden layer [B, T, hidden].
+  /// Patch embeddings [B, N, D] (f32), then (float precisions) qkv [B, T,
+  /// 3D], then (after the attention read it) the MLP hidden layer [B, T, hidden].
   std::vector<char> wide_;
   /// kInt8: a linear layer's quantized input [B, T, max(K, D)] and its
-  /// per-row scales [B, T]; the hidden layer is u8 in wide_ (fc1 quantizes
-  /// it), with its row scales in hidden_scales_.
+  /// per-row scales [B, T] (LayerNorm's codes, then the attention output's);
+  /// the hidden layer is u8 in wide_ (fc1 quantizes it), with its row scales
+  /// in hidden_scales_.
   std::vector<uint8_t> quantized_;
   std::vector<float> row_scales_;
   std::vector<float> hidden_scales_;
