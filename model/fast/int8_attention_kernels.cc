@@ -128,14 +128,6 @@ VIT_AVX512 float ReduceMax(__m512 v) {
   return _mm512_cvtss_f32(v);
 }
 
-VIT_AVX512 float ReduceSum(__m512 v) {
-  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(kAll, v, v, 0x4e));
-  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(kAll, v, v, 0xb1));
-  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(kAll, v, 0x4e));
-  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(kAll, v, 0xb1));
-  return _mm512_cvtss_f32(v);
-}
-
 VIT_AVX512 int32_t ReduceSumEpi32(__m512i v) {
   v = _mm512_add_epi32(v, _mm512_maskz_shuffle_i32x4(kAll, v, v, 0x4e));
   v = _mm512_add_epi32(v, _mm512_maskz_shuffle_i32x4(kAll, v, v, 0xb1));
@@ -155,31 +147,34 @@ VIT_AVX512 __m512 Dequantize16(const int32_t* row, int64_t n, __m512 row_scale,
   return v;
 }
 
-// exp(x) for x in [kMinExpArgument, ~0]: Cephes' expf (2^n e^f, f in
-// [-ln2/2, ln2/2], degree-5 polynomial), 2 ulp; vscalefps does the 2^n.
-VIT_AVX512 __m512 ExpAvx512(__m512 x) {
-  x = _mm512_maskz_max_ps(kAll, x, _mm512_set1_ps(kMinExpArgument));
+// 255 x 2^y for y <= ~0: 2^n 2^f with n = round(y), f in [-1/2, 1/2] and
+// 2^f by its degree-5 Taylor polynomial (relative error 2.4e-6, a
+// thousandth of a code), the 255 folded into the coefficients; vscalefps
+// does the 2^n. Below -80 / ln 2 the code is 0 anyway: clamped there.
+VIT_AVX512 __m512 Exp2Times255Avx512(__m512 y) {
+  y = _mm512_maskz_max_ps(kAll, y, _mm512_set1_ps(kMinExpArgument * 1.44269504088896341f));
   const __m512 n =
-      _mm512_maskz_roundscale_ps(kAll, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 f = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  f = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), f);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(p, _mm512_mul_ps(f, f), _mm512_add_ps(f, _mm512_set1_ps(1.f)));
+      _mm512_maskz_roundscale_ps(kAll, y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(y, n);
+  __m512 p = _mm512_set1_ps(255.f * 1.3333558146e-3f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(255.f * 9.6181291076e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(255.f * 5.5504108665e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(255.f * 2.4022650696e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(255.f * 6.9314718056e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(255.f));
   return _mm512_maskz_scalef_ps(kAll, p, n);
 }
 
 // QuantizeHeadPortable for head_dim a multiple of 16 (at most 256), with
 // `v` a t x head_dim float buffer.
+// kVecs > 0: head_dim = 16 kVecs known at compile time, so the head's
+// vectors stay in registers; 0: any multiple of 16 (from s.head_dim).
+template <int kVecs>
 VIT_AVX512 void QuantizeHeadAvx512(const int32_t* acc, const AttentionShape& s,
                                    const Int8Dequantization& d, const QkvCodes& c, int64_t image,
                                    int64_t head, std::vector<float>& v) {
-  const int64_t t = s.tokens, hd = s.head_dim, dim = s.dim(), vecs = hd / 16;
+  const int64_t t = s.tokens, hd = s.head_dim, dim = s.dim();
+  const int64_t vecs = kVecs > 0 ? kVecs : hd / 16;
   const int64_t bh = image * s.heads + head;
   v.resize(static_cast<size_t>(t * hd));
   __m512 vmax[16];
@@ -264,27 +259,29 @@ VIT_AVX512 void SoftmaxRowAvx512(const int32_t* raw, int64_t t, float q_scale,
     _mm512_store_ps(x + vec, v);
     vmax = _mm512_mask_max_ps(vmax, tail, vmax, v);
   }
-  const __m512 scale = _mm512_set1_ps(q_scale);
-  const __m512 shift = _mm512_set1_ps(-ReduceMax(vmax) * q_scale);
-  const __m512 c255 = _mm512_set1_ps(255.f);
-  __m512 sum = _mm512_setzero_ps();
-  // e <= 1 (up to rounding): 255 e rounds into [0, 255], saturated anyway.
-  // The codes are narrowed in registers: the memory forms of vpmovusdb are slow on Zen.
+  // exp(q_scale (x - max)) = 2^(x q_scale log2 e - max q_scale log2 e).
+  const float scale2 = q_scale * 1.44269504088896341f;
+  const __m512 scale = _mm512_set1_ps(scale2);
+  const __m512 shift = _mm512_set1_ps(-ReduceMax(vmax) * scale2);
+  __m512i sum = _mm512_setzero_si512();
+  // 255 e <= 255 (up to rounding): the codes round into [0, 255], saturated
+  // anyway. They are narrowed in registers: the memory forms of vpmovusdb
+  // are slow on Zen.
   for (int64_t j = 0; j < vec; j += 16) {
-    const __m512 e = ExpAvx512(_mm512_fmadd_ps(_mm512_load_ps(x + j), scale, shift));
-    const __m512i codes = _mm512_maskz_cvtps_epi32(kAll, _mm512_mul_ps(e, c255));
-    sum = _mm512_add_ps(sum, _mm512_maskz_cvtepi32_ps(kAll, codes));
+    const __m512 e255 = Exp2Times255Avx512(_mm512_fmadd_ps(_mm512_load_ps(x + j), scale, shift));
+    const __m512i codes = _mm512_maskz_cvtps_epi32(kAll, e255);
+    sum = _mm512_add_epi32(sum, codes);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(probs + j),
                      _mm512_maskz_cvtusepi32_epi8(kAll, codes));
   }
   if (tail != 0) {
-    const __m512 e = ExpAvx512(_mm512_fmadd_ps(_mm512_load_ps(x + vec), scale, shift));
-    const __m512i codes = _mm512_maskz_cvtps_epi32(tail, _mm512_mul_ps(e, c255));
-    sum = _mm512_add_ps(sum, _mm512_maskz_cvtepi32_ps(kAll, codes));
+    const __m512 e255 = Exp2Times255Avx512(_mm512_fmadd_ps(_mm512_load_ps(x + vec), scale, shift));
+    const __m512i codes = _mm512_maskz_cvtps_epi32(tail, e255);
+    sum = _mm512_add_epi32(sum, codes);
     _mm_mask_storeu_epi8(probs + vec, tail, _mm512_maskz_cvtusepi32_epi8(kAll, codes));
   }
-  // The codes' own sum, as SoftmaxRowPortable's (exact in float32).
-  *prob_scale = 1.f / ReduceSum(sum);
+  // The codes' own sum, as SoftmaxRowPortable's.
+  *prob_scale = 1.f / static_cast<float>(ReduceSumEpi32(sum));
 }
 
 VIT_AVX512 void DequantizeOutputRowAvx512(const int32_t* acc, const AttentionShape& s,
@@ -316,7 +313,16 @@ void QuantizeQkvImpl(const int32_t* acc, const AttentionShape& s, const Int8Dequ
     for (int64_t task = begin; task < end; ++task) {
       const int64_t image = task / s.heads, head = task % s.heads;
       if (simd) {
-        QuantizeHeadAvx512(acc, s, d, c, image, head, v);
+        switch (s.head_dim) {
+          case 32:
+            QuantizeHeadAvx512<2>(acc, s, d, c, image, head, v);
+            break;
+          case 64:
+            QuantizeHeadAvx512<4>(acc, s, d, c, image, head, v);
+            break;
+          default:
+            QuantizeHeadAvx512<0>(acc, s, d, c, image, head, v);
+        }
       } else {
         QuantizeHeadPortable(acc, s, d, c, image, head, v);
       }
