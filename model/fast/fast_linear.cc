@@ -135,11 +135,12 @@ FastLinear::Plan& FastLinear::PlanFor(int64_t rows) {
 }
 
 void FastLinear::Run(const void* src, void* dst, int64_t rows, const float* row_scales,
-                     float* dst_row_scales) {
+                     float* dst_row_scales, const Int8NextNorm* next_norm) {
   if (quantized()) {
-    RunQuantized(src, dst, rows, row_scales, dst_row_scales);
+    RunQuantized(src, dst, rows, row_scales, dst_row_scales, next_norm);
     return;
   }
+  TORCH_CHECK(next_norm == nullptr, "FastLinear: only int8 layers fuse the next LayerNorm");
   Plan& plan = PlanFor(rows);
   plan.src.set_data_handle(const_cast<void*>(src));
   plan.dst.set_data_handle(dst);
@@ -147,7 +148,9 @@ void FastLinear::Run(const void* src, void* dst, int64_t rows, const float* row_
 }
 
 void FastLinear::RunQuantized(const void* src, void* dst, int64_t rows, const float* row_scales,
-                              float* dst_row_scales) {
+                              float* dst_row_scales, const Int8NextNorm* next_norm) {
+  TORCH_CHECK(next_norm == nullptr || epilogue_ == Epilogue::kAccumulate,
+              "FastLinear: the next LayerNorm fuses only into a residual (kAccumulate) layer");
   TORCH_CHECK(row_scales != nullptr, "FastLinear: an int8 layer needs the input's row scales");
   TORCH_CHECK(dst_dt_ != dt::u8 || dst_row_scales != nullptr,
               "FastLinear: a u8 output needs somewhere to put its row scales");
@@ -178,9 +181,16 @@ void FastLinear::RunQuantized(const void* src, void* dst, int64_t rows, const fl
     plan.matmul.execute(CpuStream(), plan.args);
     CpuStream().wait();
     d.row_scales = row_scales + begin;
+    Int8NextNorm norm;
+    if (next_norm != nullptr) {
+      norm = *next_norm;
+      norm.codes += begin * out_;
+      norm.scales += begin;
+    }
     DequantizeRows(acc.data(), n, out_, d, output,
                    static_cast<char*>(dst) + static_cast<size_t>(begin * out_) * dst_bytes,
-                   dst_zero_point_, dst_row_scales != nullptr ? dst_row_scales + begin : nullptr);
+                   dst_zero_point_, dst_row_scales != nullptr ? dst_row_scales + begin : nullptr,
+                   next_norm != nullptr ? &norm : nullptr);
   }
 }
 

@@ -52,8 +52,10 @@ class FastLinear {
   /// src [rows, in] -> dst [rows, out], both dense row-major. An s8 / u8 layer
   /// needs `row_scales` [rows] (src row r is row_scales[r] * its int8 values);
   /// float layers ignore it. A u8 output writes its row scales to `dst_row_scales`.
+  /// An int8 kAccumulate layer may fuse the LayerNorm of its output rows
+  /// (`next_norm`, int8_epilogue.h; its codes may be this layer's `src`).
   void Run(const void* src, void* dst, int64_t rows, const float* row_scales = nullptr,
-           float* dst_row_scales = nullptr);
+           float* dst_row_scales = nullptr, const Int8NextNorm* next_norm = nullptr);
 
   /// An int8 layer's product alone, for callers with their own epilogue:
   /// src [rows, in] (one matmul call) -> its s32 accumulators [rows, out],
@@ -85,7 +87,7 @@ class FastLinear {
                                                  const dnnl::memory::desc& weights) const;
   Plan& PlanFor(int64_t rows);
   void RunQuantized(const void* src, void* dst, int64_t rows, const float* row_scales,
-                    float* dst_row_scales);
+                    float* dst_row_scales, const Int8NextNorm* next_norm);
 
   int64_t in_ = 0;
   int64_t out_ = 0;

@@ -293,16 +293,45 @@ FastVitRunner::LinearInput FastVitRunner::QuantizedAttention(Block& b, const Lin
   return {quantized_.data(), row_scales_.data()};
 }
 
-void FastVitRunner::RunBlock(Block& b, int64_t batch, const AttentionSink* sink) {
+Int8NextNorm FastVitRunner::FusedNorm(const std::vector<float>& gamma,
+                                      const std::vector<float>& beta) {
+  Int8NextNorm norm;
+  norm.gamma = gamma.data();
+  norm.beta = beta.data();
+  norm.eps = eps_;
+  norm.codes = quantized_.data();
+  norm.scales = row_scales_.data();
+  return norm;
+}
+
+void FastVitRunner::RunBlock(Block& b, const Block* next, int64_t batch,
+                             const AttentionSink* sink) {
   const int64_t rows = batch * tokens_;
-  LinearInput in = Normalized(b.norm1_weight, b.norm1_bias, rows);
-  in = int8_ ? QuantizedAttention(b, in, batch, sink) : FloatAttention(b, in, batch, sink);
-  b.proj->Run(in.data, x_.data(), rows, in.row_scales);  // x += proj(attn)
-  in = Normalized(b.norm2_weight, b.norm2_bias, rows);
+  if (!int8_) {
+    LinearInput in = Normalized(b.norm1_weight, b.norm1_bias, rows);
+    in = FloatAttention(b, in, batch, sink);
+    b.proj->Run(in.data, x_.data(), rows);  // x += proj(attn)
+    in = Normalized(b.norm2_weight, b.norm2_bias, rows);
+    b.fc1->Run(in.data, wide_.data(), rows);
+    b.fc2->Run(wide_.data(), x_.data(), rows);  // x += fc2(gelu(fc1(.)))
+    return;
+  }
+  // int8: each LayerNorm is fused into the epilogue of the layer that adds
+  // into the residual stream before it (Run() normalizes for the first
+  // block), so its codes are in quantized_ / row_scales_ already.
+  const LinearInput normed{quantized_.data(), row_scales_.data()};
+  LinearInput in = QuantizedAttention(b, normed, batch, sink);
+  const Int8NextNorm norm2 = FusedNorm(b.norm2_weight, b.norm2_bias);
+  b.proj->Run(in.data, x_.data(), rows, in.row_scales, nullptr, &norm2);  // x += proj(attn)
   char* hidden = wide_.data();
-  b.fc1->Run(in.data, hidden, rows, in.row_scales, hidden_scales_.data());
-  in = {hidden, int8_ ? hidden_scales_.data() : nullptr};  // int8: u8, quantized by fc1
-  b.fc2->Run(in.data, x_.data(), rows, in.row_scales);     // x += fc2(gelu(fc1(.)))
+  b.fc1->Run(normed.data, hidden, rows, normed.row_scales, hidden_scales_.data());
+  // x += fc2(gelu(fc1(.))); the hidden layer is u8, quantized by fc1.
+  if (next == nullptr) {
+    b.fc2->Run(hidden, x_.data(), rows, hidden_scales_.data());
+    return;
+  }
+  const Int8NextNorm norm1 = FusedNorm(next->norm1_weight, next->norm1_bias);
+  b.fc2->Run(hidden, x_.data(), rows, hidden_scales_.data(), nullptr, &norm1);
 }
 
 FastVitRunner::Outputs FastVitRunner::RunHead(int64_t batch) {
@@ -350,13 +379,17 @@ FastVitRunner::Outputs FastVitRunner::Run(const float* tokens, int64_t batch,
                  dim_, x_.data());
   const int64_t tt = tokens_ * tokens_;
   const int64_t depth = static_cast<int64_t>(blocks_.size());
+  // int8: the first block's LayerNorm (the later ones are fused, RunBlock).
+  if (int8_ && depth > 0)
+    Normalized(blocks_[0].norm1_weight, blocks_[0].norm1_bias, batch * tokens_);
   for (int64_t l = 0; l < depth; ++l) {
+    const Block* next = l + 1 < depth ? &blocks_[l + 1] : nullptr;
     if (!any) {
-      RunBlock(blocks_[l], batch, nullptr);
+      RunBlock(blocks_[l], next, batch, nullptr);
       continue;
     }
     const AttentionSink sink{capture.fusion.data(), capture.attention + l * tt, depth * tt};
-    RunBlock(blocks_[l], batch, &sink);
+    RunBlock(blocks_[l], next, batch, &sink);
   }
   return RunHead(batch);
 }

@@ -115,7 +115,12 @@ class FastVitRunner {
                              const AttentionSink* sink);
   LinearInput QuantizedAttention(Block& block, const LinearInput& normed, int64_t batch,
                                  const AttentionSink* sink);
-  void RunBlock(Block& block, int64_t batch, const AttentionSink* sink);
+  /// One block; `next` is the block after it (null for the last), whose
+  /// first LayerNorm kInt8 fuses into this block's fc2.
+  void RunBlock(Block& block, const Block* next, int64_t batch, const AttentionSink* sink);
+  /// kInt8: a LayerNorm fused into a residual layer's epilogue, writing
+  /// quantized_ / row_scales_.
+  Int8NextNorm FusedNorm(const std::vector<float>& gamma, const std::vector<float>& beta);
   Outputs RunHead(int64_t batch);
 
   const VitConfig config_;

@@ -119,7 +119,8 @@ void GeluErf(float* x, int64_t n) {
 }
 
 void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Dequantization& d,
-                    Int8Output output, void* dst, int32_t zero_point, float* dst_scales) {
+                    Int8Output output, void* dst, int32_t zero_point, float* dst_scales,
+                    const Int8NextNorm* next_norm) {
   const bool simd = HasAvx512Kernels();
   at::parallel_for(0, rows, GrainRows(out), [&](int64_t begin, int64_t end) {
     // One dequantized row, in L1 between this pass and the write.
@@ -146,6 +147,11 @@ void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Deq
             AccumulateRowAvx512(y, out, to);
           } else {
             for (int64_t n = 0; n < out; ++n) to[n] += y[n];
+          }
+          if (next_norm != nullptr) {
+            // y is free again: the normalized row's scratch.
+            LayerNormQuantizeRow(to, out, next_norm->gamma, next_norm->beta, next_norm->eps, y,
+                                 next_norm->codes + r * out, next_norm->scales + r);
           }
           break;
         }

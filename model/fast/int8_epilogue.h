@@ -31,12 +31,26 @@ enum class Int8Output {
   kQuantizeU8,  // dst u8 [rows, out], quantized per row (QuantizeRowReferenceU8)
 };
 
+/// The LayerNorm that reads a kAccumulate layer's residual stream, fused
+/// into its epilogue: each row, once added to, is normalized and quantized
+/// for the next int8 layer (LayerNormQuantizeRow) while it is in cache,
+/// instead of in a pass of its own over the whole stream.
+struct Int8NextNorm {
+  const float* gamma = nullptr;  // [out]
+  const float* beta = nullptr;   // [out]
+  float eps = 0.f;
+  uint8_t* codes = nullptr;  // [rows, out], symmetric + kSymmetricZeroPoint
+  float* scales = nullptr;   // [rows]
+};
+
 /// Applies `d` to each row of `acc` [rows, out] and writes it as `output`
 /// says. kQuantizeU8 uses `zero_point` and writes one scale per row into
-/// `dst_scales`. Parallel over rows.
+/// `dst_scales`. With kAccumulate, `next_norm` (optional) normalizes each
+/// updated row (row r's codes may overwrite the layer's own input row r:
+/// its row scale is read first). Parallel over rows.
 void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Dequantization& d,
                     Int8Output output, void* dst, int32_t zero_point = 0,
-                    float* dst_scales = nullptr);
+                    float* dst_scales = nullptr, const Int8NextNorm* next_norm = nullptr);
 
 /// gelu_erf(x) = 0.5 x (1 + erf(x / sqrt 2)) for `n` values in place, as
 /// DequantizeRows computes it (erf to within 3e-7): for the tests.

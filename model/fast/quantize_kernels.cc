@@ -238,15 +238,19 @@ void QuantizeRowsBf16AsU8(const uint16_t* x, int64_t rows, int64_t dim, uint8_t*
   });
 }
 
+void LayerNormQuantizeRow(const float* x, int64_t dim, const float* gamma, const float* beta,
+                          float eps, float* scratch, uint8_t* q, float* scale) {
+  LayerNormRow(x, dim, gamma, beta, eps, scratch);
+  QuantizeRowSymmetric(scratch, dim, q, scale);
+}
+
 void LayerNormQuantize(const float* x, int64_t rows, int64_t dim, const float* gamma,
                        const float* beta, float eps, uint8_t* q, float* scales) {
   at::parallel_for(0, rows, GrainRows(dim), [&](int64_t begin, int64_t end) {
     // The normalized row stays in L1 between the two passes over it.
     std::vector<float> y(static_cast<size_t>(dim));
-    for (int64_t r = begin; r < end; ++r) {
-      LayerNormRow(x + r * dim, dim, gamma, beta, eps, y.data());
-      QuantizeRowSymmetric(y.data(), dim, q + r * dim, scales + r);
-    }
+    for (int64_t r = begin; r < end; ++r)
+      LayerNormQuantizeRow(x + r * dim, dim, gamma, beta, eps, y.data(), q + r * dim, scales + r);
   });
 }
 

@@ -57,6 +57,11 @@ void QuantizeRowsU8(const float* x, int64_t rows, int64_t dim, int32_t zero_poin
 void QuantizeRowsU8Bf16(const uint16_t* x, int64_t rows, int64_t dim, int32_t zero_point,
                         uint8_t* q, float* scales);
 
+/// LayerNormQuantize's result for one row, with `scratch` [dim] floats for
+/// the normalized row: for kernels that fuse it into another pass. Not parallel.
+void LayerNormQuantizeRow(const float* x, int64_t dim, const float* gamma, const float* beta,
+                          float eps, float* scratch, uint8_t* q, float* scale);
+
 /// LayerNorm (as fast_kernels.h's LayerNorm computes it, float32) of each row
 /// of `x` [rows, dim], quantized per row into `q` [rows, dim] (QuantizeRowsAsU8's
 /// codes) and `scales` [rows].

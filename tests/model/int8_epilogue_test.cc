@@ -91,6 +91,26 @@ TEST(Int8Epilogue, EveryOutputMatchesTheFloatReference) {
               2e-6 * scale)
         << where;
 
+    // With the next LayerNorm fused: the same sums, and the codes
+    // LayerNormQuantize gives for them.
+    const auto gamma = at::rand({c.out}) + 0.5, beta = at::randn({c.out});
+    std::vector<uint8_t> norm_codes(static_cast<size_t>(c.rows * c.out)), expect_codes = norm_codes;
+    std::vector<float> norm_scales(static_cast<size_t>(c.rows)), expect_scales = norm_scales;
+    Int8NextNorm norm;
+    norm.gamma = gamma.data_ptr<float>();
+    norm.beta = beta.data_ptr<float>();
+    norm.eps = 1e-6f;
+    norm.codes = norm_codes.data();
+    norm.scales = norm_scales.data();
+    auto fused = base.clone();
+    DequantizeRows(acc.data_ptr<int32_t>(), c.rows, c.out, d, Int8Output::kAccumulate,
+                   fused.data_ptr<float>(), 0, nullptr, &norm);
+    EXPECT_TRUE(at::equal(fused, sum)) << where;
+    LayerNormQuantize(sum.data_ptr<float>(), c.rows, c.out, norm.gamma, norm.beta, norm.eps,
+                      expect_codes.data(), expect_scales.data());
+    EXPECT_EQ(norm_codes, expect_codes) << where;
+    EXPECT_EQ(norm_scales, expect_scales) << where;
+
     std::vector<uint8_t> q(static_cast<size_t>(c.rows * c.out));
     std::vector<float> qs(static_cast<size_t>(c.rows));
     DequantizeRows(acc.data_ptr<int32_t>(), c.rows, c.out, d, Int8Output::kQuantizeU8, q.data(),
@@ -105,6 +125,40 @@ TEST(Int8Epilogue, EveryOutputMatchesTheFloatReference) {
       EXPECT_EQ(0, std::memcmp(expect.data(), q.data() + r * c.out, expect.size()))
           << where << " row " << r;
     }
+  }
+}
+
+// A residual layer with the next LayerNorm fused, its codes written over its
+// own input (as the runner does): the same as adding, then normalizing.
+TEST(Int8Linear, FusedNextNormEqualsNormalizingAfterwards) {
+  if (!CpuHasFastInt8()) GTEST_SKIP() << "no VNNI / AMX-INT8 on this CPU (int8 is refused here)";
+  using dt = dnnl::memory::data_type;
+  const int64_t dim = 96;
+  at::manual_seed(12);
+  const auto weight = at::randn({dim, dim}) / 8, bias = at::randn({dim});
+  const auto gamma = at::rand({dim}) + 0.5, beta = at::randn({dim});
+  FastLinear proj(weight, bias, dt::u8, dt::f32, Epilogue::kAccumulate, /*hint_rows=*/8,
+                  kSymmetricZeroPoint);
+  for (int64_t rows : {5, 1301}) {  // 1301: three chunks
+    const auto x = at::randn({rows, dim}), residual = at::randn({rows, dim});
+    std::vector<uint8_t> codes(static_cast<size_t>(rows * dim)), expect_codes = codes;
+    std::vector<float> scales(static_cast<size_t>(rows)), expect_scales = scales;
+    QuantizeRowsAsU8(x.data_ptr<float>(), rows, dim, codes.data(), scales.data());
+    auto plain = residual.clone();
+    proj.Run(codes.data(), plain.data_ptr<float>(), rows, scales.data());
+    LayerNormQuantize(plain.data_ptr<float>(), rows, dim, gamma.data_ptr<float>(),
+                      beta.data_ptr<float>(), 1e-6f, expect_codes.data(), expect_scales.data());
+    Int8NextNorm norm;
+    norm.gamma = gamma.data_ptr<float>();
+    norm.beta = beta.data_ptr<float>();
+    norm.eps = 1e-6f;
+    norm.codes = codes.data();  // in place over the input
+    norm.scales = scales.data();
+    auto fused = residual.clone();
+    proj.Run(codes.data(), fused.data_ptr<float>(), rows, scales.data(), nullptr, &norm);
+    EXPECT_TRUE(at::equal(fused, plain)) << "rows " << rows;
+    EXPECT_EQ(codes, expect_codes) << "rows " << rows;
+    EXPECT_EQ(scales, expect_scales) << "rows " << rows;
   }
 }
 
