@@ -284,21 +284,29 @@ VIT_AVX512 void SoftmaxRowAvx512(const int32_t* raw, int64_t t, float q_scale,
   *prob_scale = 1.f / static_cast<float>(ReduceSumEpi32(sum));
 }
 
+// DequantizeOutputRowPortable, also tracking [min(0, y), max(0, y)] into
+// `range` for the quantization that follows (one pass fewer).
 VIT_AVX512 void DequantizeOutputRowAvx512(const int32_t* acc, const AttentionShape& s,
                                           const float* prob_scales, const float* v_scales,
-                                          int64_t r, float* y) {
+                                          int64_t r, float* y, float* range) {
   const int64_t t = s.tokens, hd = s.head_dim, dim = s.dim();
   const int64_t image = r / t, i = r % t;
+  __m512 vlo = _mm512_setzero_ps(), vhi = _mm512_setzero_ps();
   for (int64_t head = 0; head < s.heads; ++head) {
     const __m512 ps = _mm512_set1_ps(prob_scales[(image * s.heads + head) * t + i]);
     for (int64_t x = 0; x < hd; x += 16) {
       const int64_t ch = head * hd + x;
       const __m512 a = _mm512_maskz_cvtepi32_ps(kAll, _mm512_loadu_si512(acc + r * dim + ch));
-      _mm512_storeu_ps(
-          y + ch,
-          _mm512_mul_ps(a, _mm512_mul_ps(ps, _mm512_loadu_ps(v_scales + image * dim + ch))));
+      const __m512 v =
+          _mm512_mul_ps(a, _mm512_mul_ps(ps, _mm512_loadu_ps(v_scales + image * dim + ch)));
+      vlo = _mm512_maskz_min_ps(kAll, vlo, v);
+      vhi = _mm512_maskz_max_ps(kAll, vhi, v);
+      _mm512_storeu_ps(y + ch, v);
     }
   }
+  // The lowest value is the negated largest of -y.
+  range[0] = -ReduceMax(_mm512_sub_ps(_mm512_setzero_ps(), vlo));
+  range[1] = ReduceMax(vhi);
 }
 
 // The vector kernels take whole vectors of a head (ViT heads: 64).
@@ -359,11 +367,14 @@ void AttentionOutputImpl(const int32_t* acc, const AttentionShape& s, const floa
     std::vector<float> y(static_cast<size_t>(dim));  // one row, in L1 between the passes
     for (int64_t r = begin; r < end; ++r) {
       if (simd) {
-        DequantizeOutputRowAvx512(acc, s, prob_scales, v_scales, r, y.data());
+        float range[2];
+        DequantizeOutputRowAvx512(acc, s, prob_scales, v_scales, r, y.data(), range);
+        QuantizeRowU8InRange(y.data(), dim, kSymmetricZeroPoint, range[0], range[1], out + r * dim,
+                             out_scales + r);
       } else {
         DequantizeOutputRowPortable(acc, s, prob_scales, v_scales, r, y.data());
+        QuantizeRowU8(y.data(), dim, kSymmetricZeroPoint, out + r * dim, out_scales + r);
       }
-      QuantizeRowU8(y.data(), dim, kSymmetricZeroPoint, out + r * dim, out_scales + r);
     }
   });
 }

@@ -20,13 +20,29 @@ int64_t GrainRows(int64_t out) { return std::max<int64_t>(1, 8192 / std::max<int
 
 float GeluScalar(float x) { return 0.5f * x * (1.f + std::erf(x * static_cast<float>(M_SQRT1_2))); }
 
+// What a row's pass does with its values v besides: y = v, or y += v (the
+// residual stream), and whether it tracks [min(0, v), max(0, v)] for the
+// u8 quantization that follows (QuantizeRowU8InRange), saving it a pass.
+struct RowSink {
+  bool accumulate = false;
+  float* range = nullptr;  // [2]: lo, hi; null: not tracked
+};
+
 void DequantizeRowPortable(const int32_t* acc, int64_t out, float row_scale,
-                           const Int8Dequantization& d, float* y) {
+                           const Int8Dequantization& d, float* y, const RowSink& sink) {
+  float lo = 0.f, hi = 0.f;
   for (int64_t n = 0; n < out; ++n) {
     const int32_t a = acc[n] - (d.offsets != nullptr ? d.offsets[n] : 0);
     float v = static_cast<float>(a) * (row_scale * d.weight_scales[n]);  // as the vector code
     if (d.bias != nullptr) v += d.bias[n];
-    y[n] = d.gelu ? GeluScalar(v) : v;
+    if (d.gelu) v = GeluScalar(v);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    y[n] = sink.accumulate ? y[n] + v : v;
+  }
+  if (sink.range != nullptr) {
+    sink.range[0] = lo;
+    sink.range[1] = hi;
   }
 }
 
@@ -66,9 +82,10 @@ VIT_AVX512 __m512 GeluAvx512(__m512 x) {
 }
 
 VIT_AVX512 void DequantizeRowAvx512(const int32_t* acc, int64_t out, float row_scale,
-                                    const Int8Dequantization& d, float* y) {
+                                    const Int8Dequantization& d, float* y, const RowSink& sink) {
   const int64_t vec = out / 16 * 16;
   const __m512 vrow = _mm512_set1_ps(row_scale);
+  __m512 vlo = _mm512_setzero_ps(), vhi = _mm512_setzero_ps();
   for (int64_t n = 0; n < vec; n += 16) {
     __m512i a = _mm512_loadu_si512(acc + n);
     if (d.offsets != nullptr) a = _mm512_sub_epi32(a, _mm512_loadu_si512(d.offsets + n));
@@ -76,7 +93,19 @@ VIT_AVX512 void DequantizeRowAvx512(const int32_t* acc, int64_t out, float row_s
     __m512 v = _mm512_mul_ps(_mm512_maskz_cvtepi32_ps(kAll, a), scale);
     if (d.bias != nullptr) v = _mm512_add_ps(v, _mm512_loadu_ps(d.bias + n));
     if (d.gelu) v = GeluAvx512(v);
-    _mm512_storeu_ps(y + n, v);
+    if (sink.range != nullptr) {
+      vlo = _mm512_maskz_min_ps(kAll, vlo, v);
+      vhi = _mm512_maskz_max_ps(kAll, vhi, v);
+    }
+    _mm512_storeu_ps(y + n, sink.accumulate ? _mm512_add_ps(_mm512_loadu_ps(y + n), v) : v);
+  }
+  float lo = 0.f, hi = 0.f;
+  if (sink.range != nullptr) {
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, vlo);
+    for (float f : lanes) lo = std::min(lo, f);
+    _mm512_store_ps(lanes, vhi);
+    for (float f : lanes) hi = std::max(hi, f);
   }
   // The tail through the vector GELU too, so every channel is computed alike.
   if (vec < out) {
@@ -88,7 +117,15 @@ VIT_AVX512 void DequantizeRowAvx512(const int32_t* acc, int64_t out, float row_s
       if (d.bias != nullptr) tail[i] += d.bias[vec + i];
     }
     if (d.gelu) _mm512_store_ps(tail, GeluAvx512(_mm512_load_ps(tail)));
-    std::memcpy(y + vec, tail, sizeof(float) * static_cast<size_t>(left));
+    for (int64_t i = 0; i < left; ++i) {
+      lo = std::min(lo, tail[i]);
+      hi = std::max(hi, tail[i]);
+      y[vec + i] = sink.accumulate ? y[vec + i] + tail[i] : tail[i];
+    }
+  }
+  if (sink.range != nullptr) {
+    sink.range[0] = lo;
+    sink.range[1] = hi;
   }
 }
 
@@ -99,13 +136,6 @@ VIT_AVX512 void GeluInPlaceAvx512(float* x, int64_t n) {
     const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
     _mm512_mask_storeu_ps(x + i, m, GeluAvx512(_mm512_maskz_loadu_ps(m, x + i)));
   }
-}
-
-VIT_AVX512 void AccumulateRowAvx512(const float* y, int64_t n, float* dst) {
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(y + i)));
-  for (; i < n; ++i) dst[i] += y[i];
 }
 
 }  // namespace
@@ -125,14 +155,20 @@ void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Deq
   at::parallel_for(0, rows, GrainRows(out), [&](int64_t begin, int64_t end) {
     // One dequantized row, in L1 between this pass and the write.
     std::vector<float> row(static_cast<size_t>(out));
-    float* y = row.data();
+    float range[2];
+    RowSink sink;
+    sink.accumulate = output == Int8Output::kAccumulate;
+    sink.range = output == Int8Output::kQuantizeU8 ? range : nullptr;
     for (int64_t r = begin; r < end; ++r) {
       const int32_t* a = acc + r * out;
-      if (output == Int8Output::kFloat) y = static_cast<float*>(dst) + r * out;
+      float* y = row.data();
+      // Float outputs are written in place; the others go through the row.
+      if (output == Int8Output::kFloat || output == Int8Output::kAccumulate)
+        y = static_cast<float*>(dst) + r * out;
       if (simd) {
-        DequantizeRowAvx512(a, out, d.row_scales[r], d, y);
+        DequantizeRowAvx512(a, out, d.row_scales[r], d, y, sink);
       } else {
-        DequantizeRowPortable(a, out, d.row_scales[r], d, y);
+        DequantizeRowPortable(a, out, d.row_scales[r], d, y, sink);
       }
       switch (output) {
         case Int8Output::kFloat:
@@ -141,22 +177,16 @@ void DequantizeRows(const int32_t* acc, int64_t rows, int64_t out, const Int8Deq
           // Not parallel here: we are inside this pass's parallel region.
           ConvertToBf16(y, static_cast<uint16_t*>(dst) + r * out, out);
           break;
-        case Int8Output::kAccumulate: {
-          float* to = static_cast<float*>(dst) + r * out;
-          if (simd) {
-            AccumulateRowAvx512(y, out, to);
-          } else {
-            for (int64_t n = 0; n < out; ++n) to[n] += y[n];
-          }
+        case Int8Output::kAccumulate:
           if (next_norm != nullptr) {
-            // y is free again: the normalized row's scratch.
-            LayerNormQuantizeRow(to, out, next_norm->gamma, next_norm->beta, next_norm->eps, y,
-                                 next_norm->codes + r * out, next_norm->scales + r);
+            // The row buffer is the normalized row's scratch.
+            LayerNormQuantizeRow(y, out, next_norm->gamma, next_norm->beta, next_norm->eps,
+                                 row.data(), next_norm->codes + r * out, next_norm->scales + r);
           }
           break;
-        }
         case Int8Output::kQuantizeU8:
-          QuantizeRowU8(y, out, zero_point, static_cast<uint8_t*>(dst) + r * out, dst_scales + r);
+          QuantizeRowU8InRange(y, out, zero_point, range[0], range[1],
+                               static_cast<uint8_t*>(dst) + r * out, dst_scales + r);
           break;
       }
     }

@@ -53,6 +53,16 @@ float U8Scale(float lo, float hi, int32_t zero_point) {
       {hi / static_cast<float>(255 - zero_point), -lo / static_cast<float>(zero_point), 0.f});
 }
 
+void QuantizeRowU8InRangePortable(const float* y, int64_t dim, int32_t zero_point, float lo,
+                                  float hi, uint8_t* q, float* scale) {
+  const float s = U8Scale(lo, hi, zero_point);
+  const float inv = s > 0.f ? 1.f / s : 0.f;
+  const float zp = static_cast<float>(zero_point);
+  for (int64_t i = 0; i < dim; ++i)
+    q[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(y[i] * inv) + zp, 0.f, 255.f));
+  *scale = s;
+}
+
 void QuantizeRowU8Portable(const float* y, int64_t dim, int32_t zero_point, uint8_t* q,
                            float* scale) {
   float lo = 0.f, hi = 0.f;
@@ -60,12 +70,7 @@ void QuantizeRowU8Portable(const float* y, int64_t dim, int32_t zero_point, uint
     lo = std::min(lo, y[i]);
     hi = std::max(hi, y[i]);
   }
-  const float s = U8Scale(lo, hi, zero_point);
-  const float inv = s > 0.f ? 1.f / s : 0.f;
-  const float zp = static_cast<float>(zero_point);
-  for (int64_t i = 0; i < dim; ++i)
-    q[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(y[i] * inv) + zp, 0.f, 255.f));
-  *scale = s;
+  QuantizeRowU8InRangePortable(y, dim, zero_point, lo, hi, q, scale);
 }
 
 #define VIT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -117,6 +122,9 @@ VIT_AVX512 void Bf16RowToFloatAvx512(const uint16_t* x, int64_t dim, float* y) {
   for (int64_t i = vec; i < dim; ++i) y[i] = Bf16ToFloat(x[i]);
 }
 
+VIT_AVX512 void QuantizeRowU8InRangeAvx512(const float* x, int64_t dim, int32_t zero_point,
+                                           float lo, float hi, uint8_t* q, float* scale);
+
 VIT_AVX512 void QuantizeRowU8Avx512(const float* x, int64_t dim, int32_t zero_point, uint8_t* q,
                                     float* scale) {
   const int64_t vec = dim / 16 * 16;
@@ -132,6 +140,12 @@ VIT_AVX512 void QuantizeRowU8Avx512(const float* x, int64_t dim, int32_t zero_po
     lo = std::min(lo, x[i]);
     hi = std::max(hi, x[i]);
   }
+  QuantizeRowU8InRangeAvx512(x, dim, zero_point, lo, hi, q, scale);
+}
+
+VIT_AVX512 void QuantizeRowU8InRangeAvx512(const float* x, int64_t dim, int32_t zero_point,
+                                           float lo, float hi, uint8_t* q, float* scale) {
+  const int64_t vec = dim / 16 * 16;
   const float s = U8Scale(lo, hi, zero_point);
   const float inv = s > 0.f ? 1.f / s : 0.f;
   const __m512 vinv = _mm512_set1_ps(inv);
@@ -207,6 +221,15 @@ void QuantizeRowU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q, 
     QuantizeRowU8Avx512(y, dim, zero_point, q, scale);
   } else {
     QuantizeRowU8Portable(y, dim, zero_point, q, scale);
+  }
+}
+
+void QuantizeRowU8InRange(const float* y, int64_t dim, int32_t zero_point, float lo, float hi,
+                          uint8_t* q, float* scale) {
+  if (HasAvx512Kernels()) {
+    QuantizeRowU8InRangeAvx512(y, dim, zero_point, lo, hi, q, scale);
+  } else {
+    QuantizeRowU8InRangePortable(y, dim, zero_point, lo, hi, q, scale);
   }
 }
 

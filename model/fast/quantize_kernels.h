@@ -33,6 +33,10 @@ void QuantizeRowReferenceU8(const float* y, int64_t dim, int32_t zero_point, uin
 /// QuantizeRowReferenceU8's result for one row, with AVX-512 where the CPU
 /// has it: for kernels that fuse the quantization into another pass. Not parallel.
 void QuantizeRowU8(const float* y, int64_t dim, int32_t zero_point, uint8_t* q, float* scale);
+/// The same with the row's range already known: lo = min(0, min y), hi =
+/// max(0, max y), as a pass that produced y tracked them.
+void QuantizeRowU8InRange(const float* y, int64_t dim, int32_t zero_point, float lo, float hi,
+                          uint8_t* q, float* scale);
 
 /// The zero point of symmetric codes stored as u8 (q + 128, in [1, 255]): the
 /// int8 linear layers' inputs. The values are those of the s8 codes, but
