@@ -49,7 +49,7 @@ struct FastVitOptions {
   Precision precision = Precision::kFp32;
   /// Images per batch the packed weight layout is tuned for.
   int64_t hint_batch = 8;
-  /// Bytes of float32 attention scores one chunk of images may hold (at least
+  /// Bytes of attention scores (float32; int8: s32) one chunk of images may hold (at least
   /// one image per chunk); int8 also computes qkv per such chunk. 0 = the
   /// precision's measured default (fast_vit_runner.cc: 8 MiB, 4 MiB for int8).
   int64_t attention_score_bytes = 0;
