@@ -6,8 +6,9 @@
 // With an int8 input (src_dt s8 or u8) the weight is quantized per output
 // channel (symmetric s8, scale max|w_n| / 127) and prepacked once, and the
 // input arrives quantized per row (quantize_kernels.h) with its row scales.
-// The product is a plain 2-D (s8 or u8) x s8 -> s32 matmul over chunks of
-// rows, each chunk's accumulators dequantized while still in cache by
+// The product is a plain 2-D (s8 or u8) x s8 -> s32 matmul, each thread
+// running its share of the rows in blocks (dnnl_context.h, OneThreadScope),
+// each block's accumulators dequantized while still in cache by
 // int8_epilogue.h, which also applies the bias, the GELU or residual add, and
 // the output's conversion (with a u8 output: quantized per row for the next
 // int8 layer).
@@ -63,6 +64,12 @@ class FastLinear {
   /// dequantized by Dequantization(row_scales) (no GELU: the caller's epilogue).
   const int32_t* RunToAccumulators(const void* src, int64_t rows);
   Int8Dequantization Dequantization(const float* row_scales) const;
+  /// RunToAccumulators() on the calling thread alone, for a caller that
+  /// splits the rows between threads in its own parallel region. The plan
+  /// for `rows` must be made first, outside that region: PrepareOnThread().
+  /// The accumulators are the calling thread's.
+  void PrepareOnThread(int64_t rows);
+  const int32_t* RunToAccumulatorsOnThread(const void* src, int64_t rows) const;
 
   /// The per-output-channel scales of an s8 layer's weight (empty otherwise).
   const std::vector<float>& weight_scales() const { return weight_scales_; }
@@ -78,6 +85,12 @@ class FastLinear {
     dnnl::memory src;
     dnnl::memory dst;
     std::unordered_map<int, dnnl::memory> args;  // execute() arguments, built once
+  };
+  /// An int8 product made for one thread (OneThreadScope), run with a user
+  /// scratchpad.
+  struct OneThreadPlan {
+    dnnl::matmul matmul;
+    dnnl::memory::desc src, dst, scratchpad;
   };
   bool quantized() const {
     return src_dt_ == dnnl::memory::data_type::s8 || src_dt_ == dnnl::memory::data_type::u8;
@@ -102,6 +115,7 @@ class FastLinear {
   std::vector<float> bias_values_;    // int8 layers: the bias (empty: none)
   std::vector<int32_t> offsets_;      // u8 inputs: zero point x column sums of the s8 weight
   std::unordered_map<int64_t, Plan> plans_;
+  std::unordered_map<int64_t, OneThreadPlan> one_thread_plans_;  // int8, by rows
 };
 
 }  // namespace vit::fast

@@ -1,6 +1,7 @@
 #include "model/fast/fast_vit_runner.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <malloc.h>
 
@@ -274,21 +275,54 @@ FastVitRunner::LinearInput FastVitRunner::FloatAttention(Block& b, const LinearI
 FastVitRunner::LinearInput FastVitRunner::QuantizedAttention(Block& b, const LinearInput& normed,
                                                              int64_t batch,
                                                              const AttentionSink* sink) {
-  // A chunk of images at a time: the s32 qkv accumulators of a whole batch
-  // would be the largest activation. The attention output (u8, for proj)
-  // overwrites each chunk's LayerNorm codes after qkv has read them.
+  // The attention output (u8, for proj) overwrites each image's LayerNorm
+  // codes after qkv has read them.
+  auto shifted = [&](int64_t first) {
+    AttentionSink s;
+    if (sink != nullptr) {
+      s = {sink->fusion + first, sink->dst + first * sink->image_stride, sink->image_stride};
+    }
+    return s;
+  };
+  // Each thread takes whole images, one at a time, from qkv to the
+  // projection's input: one parallel region per block instead of six per
+  // chunk of images, and each image's accumulators, scores and codes stay in
+  // its thread's cache. ViT-B/16 batch 8, 2-core Zen 5 EPYC, 6 alternating
+  // vit-bench rounds: int8 median 253.4 ms, against 263.8 ms with the
+  // attention in chunks of images. The images left over (batch % threads, or
+  // a batch smaller than the threads) go in chunks with oneDNN's threads
+  // sharing each product.
+  const int64_t threads = std::max(1, at::get_num_threads());
+  const int64_t per_thread = batch / threads;
+  if (per_thread > 0) {
+    b.qkv->PrepareOnThread(tokens_);
+    int8_attention_->PrepareOnThreads(static_cast<int>(threads));
+    const Int8Dequantization d0 = b.qkv->Dequantization(nullptr);
+    at::parallel_for(0, threads, 1, [&](int64_t first, int64_t last) {
+      for (int64_t t = first; t < last; ++t) {
+        for (int64_t image = t * per_thread; image < (t + 1) * per_thread; ++image) {
+          const int64_t row0 = image * tokens_;
+          uint8_t* rows_q = quantized_.data() + row0 * dim_;
+          Int8Dequantization d = d0;
+          d.row_scales = row_scales_.data() + row0;
+          const int32_t* acc = b.qkv->RunToAccumulatorsOnThread(rows_q, tokens_);
+          const AttentionSink image_sink = shifted(image);
+          int8_attention_->RunOnThread(static_cast<int>(t), acc, d, rows_q,
+                                       row_scales_.data() + row0,
+                                       sink == nullptr ? nullptr : &image_sink);
+        }
+      }
+    });
+  }
   const int64_t chunk = int8_attention_->images_per_chunk();
-  for (int64_t first = 0; first < batch; first += chunk) {
+  for (int64_t first = threads * per_thread; first < batch; first += chunk) {
     const int64_t images = std::min(chunk, batch - first), row0 = first * tokens_;
     uint8_t* rows_q = quantized_.data() + row0 * dim_;
     float* rows_scales = row_scales_.data() + row0;
     const int32_t* acc = b.qkv->RunToAccumulators(rows_q, images * tokens_);
-    AttentionSink shifted;
-    if (sink != nullptr) {
-      shifted = {sink->fusion + first, sink->dst + first * sink->image_stride, sink->image_stride};
-    }
+    const AttentionSink chunk_sink = shifted(first);
     int8_attention_->Run(acc, b.qkv->Dequantization(rows_scales), images, rows_q, rows_scales,
-                         sink == nullptr ? nullptr : &shifted);
+                         sink == nullptr ? nullptr : &chunk_sink);
   }
   return {quantized_.data(), row_scales_.data()};
 }

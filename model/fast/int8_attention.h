@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -38,34 +39,54 @@ class Int8Attention {
   /// u8 codes with zero point kSymmetricZeroPoint and `out_scales` [images *
   /// tokens] (AttentionOutputToU8). With a `sink`, the probabilities (widened from their codes) of
   /// the images that asked are fused over the heads and written there.
+  /// oneDNN's threads share each product.
   void Run(const int32_t* qkv_acc, const Int8Dequantization& d, int64_t images, uint8_t* out,
            float* out_scales, const AttentionSink* sink = nullptr);
+
+  /// Run() for one image on the calling thread alone, in workspace `thread`
+  /// (one per thread of the caller's parallel region, which splits the
+  /// images between them). PrepareOnThreads() first, outside that region.
+  void PrepareOnThreads(int threads);
+  void RunOnThread(int thread, const int32_t* qkv_acc, const Int8Dequantization& d, uint8_t* out,
+                   float* out_scales, const AttentionSink* sink = nullptr);
 
   /// Images one call may take (from `score_bytes`).
   int64_t images_per_chunk() const { return chunk_; }
 
  private:
+  /// The codes and products of up to `images` images.
+  struct Workspace {
+    int64_t images = 0;
+    QkvCodes codes;  // views of the buffers below
+    std::vector<uint8_t> q;
+    std::vector<int8_t> k, v;
+    std::vector<float> q_scales, k_scales, v_scales;
+    std::vector<int32_t> k_offsets;
+    std::vector<int32_t> scores;     // [images, heads, tokens, tokens]
+    std::vector<uint8_t> probs;      // [images, heads, tokens, tokens]
+    std::vector<float> prob_scales;  // [images, heads, tokens]
+    std::vector<int32_t> out_acc;    // P V [images, tokens, dim]
+    std::vector<float> widened;      // one image's probabilities as float32 (capture only)
+  };
   struct Plan {
     dnnl::matmul qk, pv;
-    dnnl::memory q, k, scores, probs, v, out;
+    dnnl::memory::desc q, k, scores, probs, v, out, qk_scratchpad, pv_scratchpad;
   };
+  void Reserve(Workspace& w, int64_t images) const;
+  /// `one_thread`: made in a OneThreadScope (dnnl_context.h).
+  Plan MakePlan(int64_t images, bool one_thread) const;
   Plan& PlanFor(int64_t images);
   AttentionShape Shape(int64_t images) const;
-  void Capture(const AttentionSink& sink, int64_t images);
+  void RunIn(Workspace& w, const Plan& plan, const int32_t* qkv_acc, const Int8Dequantization& d,
+             int64_t images, uint8_t* out, float* out_scales, const AttentionSink* sink);
+  void Capture(Workspace& w, const AttentionSink& sink, int64_t images);
 
   int64_t heads_, head_dim_, tokens_;
   int64_t chunk_;
-  QkvCodes codes_;  // views of the buffers below
-  std::vector<uint8_t> q_;
-  std::vector<int8_t> k_, v_;
-  std::vector<float> q_scales_, k_scales_, v_scales_;
-  std::vector<int32_t> k_offsets_;
-  std::vector<int32_t> scores_;     // [chunk, heads, tokens, tokens]
-  std::vector<uint8_t> probs_;      // [chunk, heads, tokens, tokens]
-  std::vector<float> prob_scales_;  // [chunk, heads, tokens]
-  std::vector<int32_t> out_acc_;    // P V [chunk, tokens, dim]
-  std::vector<float> widened_;      // one image's probabilities as float32 (capture only)
-  std::unordered_map<int64_t, Plan> plans_;
+  Workspace shared_;                         // Run()
+  std::vector<Workspace> per_thread_;        // RunOnThread(), one image each
+  std::unordered_map<int64_t, Plan> plans_;  // Run(), by images
+  std::unique_ptr<Plan> one_image_plan_;     // RunOnThread()
 };
 
 }  // namespace vit::fast

@@ -3,11 +3,13 @@
 // the same quantization, and the whole attention against float64
 // softmax(q k^T) v, for every chunking and with its probabilities captured.
 #include <ATen/ATen.h>
+#include <c10/util/Exception.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "model/fast/int8_attention.h"
@@ -270,6 +272,54 @@ TEST(Int8Attention, EveryChunkingMatchesTheFloatReference) {
     EXPECT_EQ(chunked.codes, whole.codes) << "score budget " << score_bytes;
     EXPECT_EQ(chunked.scales, whole.scales) << "score budget " << score_bytes;
   }
+}
+
+// RunOnThread: one image per call in a workspace per thread, two threads at
+// once (the runner's parallel region): every image's codes are its own and
+// its products exact in s32, so the output equals Run()'s, bit for bit, and
+// each thread's captured probabilities land at its own images.
+TEST(Int8Attention, OneImagePerThreadMatchesRun) {
+  const AttentionShape s{4, 3, 197, 32};
+  QkvLayer layer(s, 6);
+  const int64_t per_image = s.heads * s.tokens * s.tokens * int64_t{sizeof(int32_t)};
+  const int64_t tt = s.tokens * s.tokens;
+  std::vector<std::optional<HeadFusion>> fusion(s.images, HeadFusion::kMean);
+  std::vector<float> whole_captured(s.images * tt), captured(s.images * tt, -1.f);
+  const AttentionSink whole_sink{fusion.data(), whole_captured.data(), tt};
+  const Int8Output whole = RunInt8(layer, s, 8 * per_image, &whole_sink);
+
+  Int8Attention attention(s.heads, s.head_dim, s.tokens, 8 * per_image);
+  constexpr int kThreads = 2;
+  attention.PrepareOnThreads(kThreads);
+  const int64_t rows = s.images * s.tokens, dim = s.dim();
+  std::vector<uint8_t> codes(rows * dim);
+  std::vector<float> scales(rows);
+  auto run_images = [&](int thread) {
+    for (int64_t image = thread; image < s.images; image += kThreads) {
+      const int64_t row0 = image * s.tokens;
+      Int8Dequantization d = layer.d;
+      d.row_scales += row0;
+      const AttentionSink sink{fusion.data() + image, captured.data() + image * tt, tt};
+      attention.RunOnThread(thread, layer.acc.data() + row0 * 3 * dim, d, codes.data() + row0 * dim,
+                            scales.data() + row0, &sink);
+    }
+  };
+  std::thread other(run_images, 1);
+  run_images(0);
+  other.join();
+  EXPECT_EQ(codes, whole.codes);
+  EXPECT_EQ(scales, whole.scales);
+  EXPECT_EQ(captured, whole_captured);
+}
+
+TEST(Int8Attention, RunOnThreadNeedsPrepareOnThreads) {
+  const AttentionShape s{1, 3, 21, 16};
+  QkvLayer layer(s, 7);
+  Int8Attention attention(s.heads, s.head_dim, s.tokens, 1);
+  std::vector<uint8_t> codes(s.tokens * s.dim());
+  std::vector<float> scales(s.tokens);
+  EXPECT_THROW(attention.RunOnThread(0, layer.acc.data(), layer.d, codes.data(), scales.data()),
+               c10::Error);
 }
 
 TEST(Int8Attention, CapturedProbabilitiesAreTheQuantizedOnes) {

@@ -122,6 +122,37 @@ TEST_P(Int8, OneImagePerChunkMatchesOneChunkPerBatch) {
   }
 }
 
+// A batch splits its images between the threads (each takes whole images
+// through qkv and attention, and an equal share of every layer's rows), with
+// what is left over in chunks on oneDNN's threads; a single image runs as
+// one such chunk. Every row is quantized on its own and accumulated exactly
+// in s32, so each image's logits in a batch of 5 equal its logits alone.
+TEST_P(Int8, EveryImageOfABatchAsIfAlone) {
+  // Two threads whatever the machine has: the split is what is tested.
+  struct Threads {
+    int saved = at::get_num_threads();
+    Threads() { at::set_num_threads(2); }
+    ~Threads() { at::set_num_threads(saved); }
+  } threads;
+  const auto inputs = Inputs(GetParam());
+  ASSERT_FALSE(inputs.empty());
+  Input in = inputs.front();
+  const int64_t copies = (5 + in.tokens.size(0) - 1) / in.tokens.size(0);
+  in.tokens = torch::cat(std::vector<torch::Tensor>(static_cast<size_t>(copies), in.tokens))
+                  .narrow(0, 0, 5)
+                  .flip({0})
+                  .contiguous();
+  const auto batch = RunFast(GetParam(), in, fast::Precision::kInt8, 5);
+  ASSERT_EQ(batch.size(0), 5);
+  for (int64_t i = 0; i < 5; ++i) {
+    Input one = in;
+    one.tokens = in.tokens.narrow(0, i, 1).contiguous();
+    const auto alone = RunFast(GetParam(), one, fast::Precision::kInt8, 1);
+    const double rel = (batch[i] - alone[0]).norm().item<double>() / alone[0].norm().item<double>();
+    EXPECT_LE(rel, 1e-5) << in.name << " image " << i;
+  }
+}
+
 // Through the public API (what the server calls): ModelInfo says int8.
 TEST_P(Int8, EngineMatchesFp32Engine) {
   EngineOptions options;

@@ -248,7 +248,8 @@ TEST(Int8Linear, MatchesFloatReferenceOfTheSameQuantization) {
     // How the runner builds its layers: the same codes, shifted into u8.
     FastLinear shifted(weight, bias, dt::u8, c.dst_dt, c.epilogue, /*hint_rows=*/64,
                        kSymmetricZeroPoint);
-    // 1100 rows: three chunks of 367 (fast_linear.cc), each dequantized on its own.
+    // 1100 rows: each thread's share in blocks of at most 128 (fast_linear.cc),
+    // each dequantized on its own.
     for (int64_t rows : {1, 7, 64, 1100}) {
       auto x = RandomRows(rows, in, static_cast<uint64_t>(rows));
       Quantized xq{std::vector<int8_t>(static_cast<size_t>(rows * in)),
@@ -282,7 +283,7 @@ TEST(Int8Linear, U8InputWithZeroPointMatchesFloatReference) {
   auto bias = at::randn({out});
   FastLinear layer(weight, bias, dt::u8, dt::f32, Epilogue::kAccumulate, /*hint_rows=*/16,
                    kGeluZeroPoint);
-  for (int64_t rows : {16, 3, 1030}) {  // 1030: two chunks
+  for (int64_t rows : {16, 3, 1030}) {  // 1030: several blocks per thread
     auto x = at::gelu(RandomRows(rows, in, 40 + static_cast<uint64_t>(rows)));
     std::vector<uint8_t> q(static_cast<size_t>(rows * in));
     std::vector<float> scales(static_cast<size_t>(rows));
@@ -295,6 +296,41 @@ TEST(Int8Linear, U8InputWithZeroPointMatchesFloatReference) {
     const Quantized w = ReferenceQuantize(weight);
     auto ref =
         at::matmul(xq, Dequantize(w, out, in).t()) + bias.to(at::kDouble) + dst0.to(at::kDouble);
+    EXPECT_LE(RelativeError(dst, ref), 1e-6) << "rows " << rows;
+  }
+}
+
+// ViT-B/16's fc1 at batch 1 and 8 (394 and 1576 rows), on two threads: each
+// runs its share of the rows, in blocks, with one-thread oneDNN plans and its
+// own scratchpad inside one parallel region. Every row must be written once,
+// at its place, with its own scales: the output starts as NaN.
+TEST(Int8Linear, ViTBaseSizedLayerOnTwoThreadsMatchesFloatReference) {
+  if (!CpuHasFastInt8()) GTEST_SKIP() << "no VNNI / AMX-INT8 on this CPU (int8 is refused here)";
+  using dt = dnnl::memory::data_type;
+  struct Threads {
+    int saved = at::get_num_threads();
+    Threads() { at::set_num_threads(2); }
+    ~Threads() { at::set_num_threads(saved); }
+  } threads;
+  const int64_t in = 768, out = 3072;
+  at::manual_seed(11);
+  auto weight = at::randn({out, in}) / std::sqrt(static_cast<double>(in));
+  auto bias = at::randn({out});
+  FastLinear layer(weight, bias, dt::u8, dt::f32, Epilogue::kNone, /*hint_rows=*/394,
+                   kSymmetricZeroPoint);
+  const Quantized w = ReferenceQuantize(weight);
+  for (int64_t rows : {394, 1576}) {
+    auto x = RandomRows(rows, in, 60 + static_cast<uint64_t>(rows));
+    std::vector<uint8_t> q(static_cast<size_t>(rows * in));
+    std::vector<float> scales(static_cast<size_t>(rows));
+    QuantizeRowsAsU8(x.data_ptr<float>(), rows, in, q.data(), scales.data());
+    // NaN everywhere first: a row the layer leaves unwritten cannot pass.
+    auto dst = at::full({rows, out}, std::nanf(""));
+    layer.Run(q.data(), dst.data_ptr<float>(), rows, scales.data());
+    const Quantized xq{Unshifted(q), scales};
+    auto ref =
+        at::matmul(Dequantize(xq, rows, in), Dequantize(w, out, in).t()) + bias.to(at::kDouble);
+    EXPECT_FALSE(at::isnan(dst).any().item<bool>()) << "rows " << rows;
     EXPECT_LE(RelativeError(dst, ref), 1e-6) << "rows " << rows;
   }
 }
