@@ -1,8 +1,11 @@
 // libFuzzer harness: a model folder built from the input, through the real
 // loader (LoadModelFolder: weights discovery, safetensors header or .pth
 // unpickler, name conversion, config inference, strict load), then one
-// forward pass. Every input must come back as a Status, and a model that
-// loads must run on an input of the size it declares.
+// forward pass of the reference module and one of the fast engine in fp32
+// and int8 (int8 where the CPU has VNNI or AMX-INT8: its packing, per-thread
+// plans and kernels see every shape the loader accepts). Every input must come
+// back as a Status, and a model that loads must run on an input of the size it
+// declares.
 //
 // Input layout (run_fuzzers.sh writes seeds this way):
 //   byte 0          weights file: even = model.safetensors, odd = model.pth
@@ -14,9 +17,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_temp_dir.h"
+#include "model/engine_common.h"
+#include "model/inference_engine.h"
 #include "model/model_loader.h"
 
 namespace {
@@ -85,5 +91,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "logits shape");
   FUZZ_CHECK(outputs.features.dim() == 2 && outputs.features.size(1) == config_out.embed_dim,
              "features shape");
+
+  // The fast engine on the same folder: it may refuse the model, with a
+  // message, but whatever it loads must run on one image of zero tokens.
+  static const bool int8 = vit::CheckInt8Support(vit::DetectInt8Isa()).ok();
+  for (const char* dtype : {"fp32", "int8"}) {
+    if (std::string(dtype) == "int8" && !int8) continue;
+    vit::EngineOptions options;
+    options.dtype = dtype;
+    options.threads = 1;
+    auto engine = vit::InferenceEngine::Load(vit::fuzz::ScratchDir(), options);
+    if (!engine.ok()) {
+      FUZZ_CHECK(!engine.status().message().empty(), "an engine error without a message");
+      continue;
+    }
+    const vit::ModelInfo& info = (*engine)->info();
+    FUZZ_CHECK(info.num_classes == config_out.num_classes, "engine classes vs config");
+    std::vector<float> tokens(
+        static_cast<size_t>(info.preprocess.num_patches() * info.preprocess.token_dim()), 0.0f);
+    std::vector<float> logits(static_cast<size_t>(info.num_classes));
+    std::vector<float> features(static_cast<size_t>(info.feature_dim));
+    const vit::Status run = (*engine)->Run(tokens.data(), 1, logits.data(), features.data());
+    FUZZ_CHECK(run.ok() || !run.message().empty(), "a run error without a message");
+  }
   return 0;
 }

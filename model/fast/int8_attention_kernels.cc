@@ -26,7 +26,7 @@ float DequantizeValue(const int32_t* row, int64_t n, float row_scale, const Int8
 }
 
 int8_t SymmetricCode(float y, float inv) {
-  return static_cast<int8_t>(std::clamp(std::nearbyint(y * inv), -127.f, 127.f));
+  return static_cast<int8_t>(ClampCode(std::nearbyint(y * inv), -127.f, 127.f));
 }
 
 // Task (image, head): q and k per token, v per channel over the image's tokens.
@@ -91,7 +91,7 @@ void SoftmaxRowPortable(const int32_t* raw, int64_t t, float q_scale, const floa
   int32_t sum = 0;
   for (int64_t j = 0; j < t; ++j) {
     const float e = std::exp(std::max(std::fma(x[j], q_scale, shift), kMinExpArgument));
-    probs[j] = static_cast<uint8_t>(std::clamp(std::nearbyint(e * 255.f), 0.f, 255.f));
+    probs[j] = static_cast<uint8_t>(ClampCode(std::nearbyint(e * 255.f), 0.f, 255.f));
     sum += probs[j];
   }
   // The codes' own sum (at least 255: the largest is 255), so the
@@ -204,7 +204,8 @@ VIT_AVX512 void QuantizeHeadAvx512(const int32_t* acc, const AttentionShape& s,
                            _mm_xor_si128(codes, flip));
         } else {
           _mm_storeu_si128(reinterpret_cast<__m128i*>(c.k + at + 16 * k), codes);
-          sum = _mm512_add_epi32(sum, r);
+          // The stored codes' sum: r itself is INT_MIN for a NaN.
+          sum = _mm512_add_epi32(sum, _mm512_maskz_cvtepi8_epi32(kAll, codes));
         }
       }
       if (part == 0) {

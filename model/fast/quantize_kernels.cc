@@ -29,7 +29,7 @@ float InverseStep(float absmax) { return absmax > 0.f ? 127.f / absmax : 0.f; }
 
 int8_t QuantizeValue(float y, float inv) {
   const float r = std::nearbyint(y * inv);  // round half to even (default rounding mode)
-  return static_cast<int8_t>(std::clamp(r, -127.f, 127.f));
+  return static_cast<int8_t>(ClampCode(r, -127.f, 127.f));
 }
 
 // A symmetric code as stored: itself (int8_t), or plus kSymmetricZeroPoint (uint8_t).
@@ -59,7 +59,7 @@ void QuantizeRowU8InRangePortable(const float* y, int64_t dim, int32_t zero_poin
   const float inv = s > 0.f ? 1.f / s : 0.f;
   const float zp = static_cast<float>(zero_point);
   for (int64_t i = 0; i < dim; ++i)
-    q[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(y[i] * inv) + zp, 0.f, 255.f));
+    q[i] = static_cast<uint8_t>(ClampCode(std::nearbyint(y[i] * inv) + zp, 0.f, 255.f));
   *scale = s;
 }
 
@@ -157,7 +157,7 @@ VIT_AVX512 void QuantizeRowU8InRangeAvx512(const float* x, int64_t dim, int32_t 
   }
   const float zp = static_cast<float>(zero_point);
   for (int64_t i = vec; i < dim; ++i)
-    q[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(x[i] * inv) + zp, 0.f, 255.f));
+    q[i] = static_cast<uint8_t>(ClampCode(std::nearbyint(x[i] * inv) + zp, 0.f, 255.f));
   *scale = s;
 }
 

@@ -6,6 +6,7 @@
 // otherwise (both round half to even); parallel over rows.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace vit::fast {
@@ -45,6 +46,12 @@ void QuantizeRowU8InRange(const float* y, int64_t dim, int32_t zero_point, float
 /// 5-14% faster (ONEDNN_VERBOSE medians in the model at batch 8, and a lone
 /// 394x768x3072 matmul 699 -> 811 GOP/s; 2-core Ice Lake Xeon, 2026-12-03).
 constexpr int32_t kSymmetricZeroPoint = 128;
+
+/// `r` clamped to [lo, hi], NaN to lo, before it becomes an integer code: a
+/// NaN or infinite value (a checkpoint's NaN weight, an overflowed
+/// activation) gives codes of no meaning, never undefined behaviour (casting
+/// a NaN float to an integer is; std::clamp passes NaN through).
+inline float ClampCode(float r, float lo, float hi) { return std::fmin(std::fmax(r, lo), hi); }
 
 /// Each row of `x` [rows, dim] float32 -> `q` [rows, dim] int8 and `scales` [rows].
 void QuantizeRows(const float* x, int64_t rows, int64_t dim, int8_t* q, float* scales);

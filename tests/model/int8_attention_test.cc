@@ -121,6 +121,45 @@ TEST(Int8Attention, QkvCodesAreRoundedWithinHalfAStep) {
   EXPECT_NEAR(portable.v_scales[5], v_max / 127, 1e-6 * v_max);
 }
 
+// A token whose qkv row is NaN or infinite (its row scale here) gets codes
+// of no meaning, but k's zero-point offsets are the sums of the k codes as
+// stored, on every row, and the other image's codes are those of a clean run.
+// The UBSan build of this test also catches a NaN cast to an integer.
+TEST(Int8Attention, NonFiniteTokenLeavesTheOtherImageAlone) {
+  const AttentionShape s = kShape;
+  QkvLayer layer(s, 3);
+  CodeBuffers clean(s);
+  QuantizeQkv(layer.acc.data(), s, layer.d, clean.codes());
+  layer.row_scales[5] = NAN;
+  layer.row_scales[7] = INFINITY;
+  const int64_t t = s.tokens, hd = s.head_dim;
+  for (const bool vector : {true, false}) {
+    CodeBuffers bad(s);
+    if (vector) {
+      QuantizeQkv(layer.acc.data(), s, layer.d, bad.codes());
+    } else {
+      QuantizeQkvPortable(layer.acc.data(), s, layer.d, bad.codes());
+    }
+    for (int64_t row = 0; row < s.images * s.heads * t; ++row) {
+      int32_t k_sum = 0;
+      for (int64_t x = 0; x < hd; ++x) k_sum += bad.k[row * hd + x];
+      ASSERT_EQ(bad.k_offsets[row], 128 * k_sum) << (vector ? "vector" : "portable") << " " << row;
+    }
+    if (!vector) continue;
+    // Image 1 (tokens t.., heads s.heads..) is untouched by image 0's rows.
+    const size_t image1 = static_cast<size_t>(s.heads * t * hd);
+    for (size_t i = image1; i < bad.q.size(); ++i) {
+      ASSERT_EQ(bad.q[i], clean.q[i]) << i;
+      ASSERT_EQ(bad.k[i], clean.k[i]) << i;
+      ASSERT_EQ(bad.v[i], clean.v[i]) << i;
+    }
+    for (size_t i = static_cast<size_t>(s.heads * t); i < bad.q_scales.size(); ++i) {
+      ASSERT_EQ(bad.q_scales[i], clean.q_scales[i]) << i;
+      ASSERT_EQ(bad.k_offsets[i], clean.k_offsets[i]) << i;
+    }
+  }
+}
+
 // Raw scores as Q K^T of the codes would give them.
 std::vector<int32_t> RawScores(const AttentionShape& s, const CodeBuffers& c) {
   const int64_t t = s.tokens, hd = s.head_dim;

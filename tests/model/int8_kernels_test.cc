@@ -149,6 +149,46 @@ TEST(QuantizeKernels, U8RowsWithZeroPointMatchReferenceAndNeverClip) {
   EXPECT_EQ(scales, ref_scales);
 }
 
+// A row with NaN and infinite values (a checkpoint's NaN weight, an
+// overflowed activation) gets codes of no meaning, but every other row of the
+// same call is quantized as if alone, and no code comes from a NaN cast to an
+// integer (undefined behaviour: the UBSan build of this test catches it).
+TEST(QuantizeKernels, NonFiniteRowLeavesTheOtherRowsAlone) {
+  const int64_t rows = 4, dim = 48 + 5;  // vector part and tail
+  auto clean = RandomRows(rows, dim, 31);
+  auto bad = clean.clone();
+  bad[1][3] = NAN;
+  bad[1][dim - 2] = NAN;  // in the tail
+  bad[1][20] = INFINITY;
+  bad[2].fill_(NAN);
+  for (const int32_t zero_point : {kSymmetricZeroPoint, kGeluZeroPoint}) {
+    std::vector<uint8_t> q_clean(static_cast<size_t>(rows * dim)), q_bad(q_clean.size());
+    std::vector<float> s_clean(static_cast<size_t>(rows)), s_bad(s_clean.size());
+    QuantizeRowsU8(clean.data_ptr<float>(), rows, dim, zero_point, q_clean.data(), s_clean.data());
+    QuantizeRowsU8(bad.data_ptr<float>(), rows, dim, zero_point, q_bad.data(), s_bad.data());
+    for (const int64_t r : {0, 3}) {
+      for (int64_t i = 0; i < dim; ++i)
+        ASSERT_EQ(q_bad[r * dim + i], q_clean[r * dim + i]) << "row " << r << " value " << i;
+      EXPECT_EQ(s_bad[r], s_clean[r]) << "row " << r;
+    }
+    // The references take the same rows one at a time.
+    for (int64_t r = 1; r < 3; ++r)
+      QuantizeRowReferenceU8(bad.data_ptr<float>() + r * dim, dim, zero_point, q_bad.data(),
+                             s_bad.data());
+  }
+  std::vector<uint8_t> q_clean(static_cast<size_t>(rows * dim)), q_bad(q_clean.size());
+  std::vector<float> s_clean(static_cast<size_t>(rows)), s_bad(s_clean.size());
+  QuantizeRowsAsU8(clean.data_ptr<float>(), rows, dim, q_clean.data(), s_clean.data());
+  QuantizeRowsAsU8(bad.data_ptr<float>(), rows, dim, q_bad.data(), s_bad.data());
+  for (const int64_t r : {0, 3})
+    for (int64_t i = 0; i < dim; ++i)
+      ASSERT_EQ(q_bad[r * dim + i], q_clean[r * dim + i]) << "row " << r << " value " << i;
+  std::vector<int8_t> s8(static_cast<size_t>(dim));
+  float scale = 0.f;
+  for (int64_t r = 1; r < 3; ++r)
+    QuantizeRowReference(bad.data_ptr<float>() + r * dim, dim, s8.data(), &scale);
+}
+
 // `normed` against LayerNorm in float64 of the same float32 rows, to within
 // what float32 arithmetic allows: a few roundings of the mean, carried through
 // 1 / std, and of the output itself. A fixed tolerance would be too loose for
