@@ -96,7 +96,7 @@ FastLinear::FastLinear(const at::Tensor& weight, const at::Tensor& bias, dt src_
   if (src_zero_point_ != 0) {
     // sum_k (x_k - z) w_nk = sum_k x_k w_nk - z sum_k w_nk: the matmul takes
     // the raw u8 codes and the epilogue subtracts the second term.
-    const at::Tensor sums = q.to(at::kInt).sum(/*dim=*/1, /*keepdim=*/false, at::kInt);
+    const at::Tensor sums = q.sum(/*dim=*/1, /*keepdim=*/false, at::kInt);
     const int32_t* sum = sums.data_ptr<int32_t>();
     offsets_.resize(static_cast<size_t>(out_));
     for (int64_t n = 0; n < out_; ++n) offsets_[n] = src_zero_point_ * sum[n];
